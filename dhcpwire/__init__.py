@@ -1,0 +1,110 @@
+"""dhcpwire: DHCPv4 messages, options and the RFC 2131 protocol, in pure Python.
+
+The public names are re-exported here; see the docs for the guide.
+"""
+
+from __future__ import annotations
+
+from . import codes
+from ._table import DEFAULT_REGISTRY, OPAQUE_SPACE, RELAY_AGENT_SPACE
+from .codes import *  # noqa: F403 - the option code constants are public API
+from .constants import (
+    BROADCAST_FLAG,
+    CLIENT_PORT,
+    MAGIC_COOKIE,
+    SERVER_PORT,
+    HType,
+    MessageType,
+    OpCode,
+)
+from .encoding import decode, encode
+from .errors import (
+    BadCompressionPointer,
+    BadOptionLength,
+    BadOptionValue,
+    CaptureError,
+    DecodeError,
+    Defect,
+    DhcpwireError,
+    DuplicateOption,
+    EncodeError,
+    MessageTooLarge,
+    MissingEnd,
+    OptionClash,
+    OptionValueError,
+    StateError,
+    TrailingData,
+    Truncated,
+    TruncatedHeader,
+    TruncatedOption,
+)
+from .message import ZERO_ADDRESS, Message
+from .options import Options
+from .registry import Codec, OptionSpec, Registry
+from .values import (
+    Authentication,
+    ClasslessRoute,
+    ClientFQDN,
+    ClientIdentifier,
+    ClientNDI,
+    MachineIdentifier,
+    SipServers,
+    SixRd,
+    UserClass,
+    VendorClass,
+    VendorInfo,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BROADCAST_FLAG",
+    "CLIENT_PORT",
+    "DEFAULT_REGISTRY",
+    "MAGIC_COOKIE",
+    "OPAQUE_SPACE",
+    "RELAY_AGENT_SPACE",
+    "SERVER_PORT",
+    "ZERO_ADDRESS",
+    "Authentication",
+    "BadCompressionPointer",
+    "BadOptionLength",
+    "BadOptionValue",
+    "CaptureError",
+    "ClasslessRoute",
+    "ClientFQDN",
+    "ClientIdentifier",
+    "ClientNDI",
+    "Codec",
+    "DecodeError",
+    "Defect",
+    "DhcpwireError",
+    "DuplicateOption",
+    "EncodeError",
+    "HType",
+    "MachineIdentifier",
+    "Message",
+    "MessageTooLarge",
+    "MessageType",
+    "MissingEnd",
+    "OpCode",
+    "OptionClash",
+    "OptionSpec",
+    "OptionValueError",
+    "Options",
+    "Registry",
+    "SipServers",
+    "SixRd",
+    "StateError",
+    "TrailingData",
+    "Truncated",
+    "TruncatedHeader",
+    "TruncatedOption",
+    "UserClass",
+    "VendorClass",
+    "VendorInfo",
+    "codes",
+    "decode",
+    "encode",
+    *codes.__all__,
+]

@@ -1,0 +1,443 @@
+"""decode() and encode(): bytes to :class:`~dhcpwire.Message` and back.
+
+Rules of this module:
+
+* The fixed header is RFC 2131 figure 1 (236 octets), then the magic cookie
+  (RFC 2131 section 3), then the options field of RFC 2132 section 2:
+  code/length/value triples, PAD (0) and END (255) alone.
+* RFC 3396 section 7: a decoder that "finds two or more options with the
+  same option code ... MUST consider them to be split portions" and
+  concatenates them, across the options field, then 'file', then 'sname'
+  when option 52 says those carry options (section 5). Options whose
+  format is fixed-length do not concatenate: a repeat is a defect.
+* Strict mode (the default) raises the first problem as a specific
+  :class:`~dhcpwire.errors.DecodeError`; lenient mode records every problem
+  as a :class:`~dhcpwire.errors.Defect` and keeps going. Nothing is dropped
+  silently: a value that does not parse is kept as raw bytes.
+* ``decode`` raises nothing but :class:`~dhcpwire.errors.DecodeError`.
+* An unchanged decoded message re-encodes byte for byte; a message built
+  by hand is encoded canonically (see :func:`encode`).
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Any, Final
+
+from ._table import DEFAULT_REGISTRY
+from .codecs import _IP_CACHE, ip4
+from .constants import BOOTP_MIN_SIZE, DEFAULT_MAX_SIZE, MAGIC_COOKIE
+from .errors import (
+    BadOptionLength,
+    BadOptionValue,
+    DecodeError,
+    Defect,
+    DuplicateOption,
+    EncodeError,
+    MessageTooLarge,
+    MissingEnd,
+    TrailingData,
+    TruncatedHeader,
+    TruncatedOption,
+)
+from .message import Message, message_from_wire
+from .options import Options
+from .registry import Malformed, Registry
+
+__all__ = ["decode", "encode"]
+
+_new = object.__new__
+_ZERO64 = bytes(64)
+_ZERO128 = bytes(128)
+
+_HEADER: Final = struct.Struct("!BBBBIHH4s4s4s4s16s64s128s")
+_HEADER_COOKIE: Final = struct.Struct("!BBBBIHH4s4s4s4s16s64s128s4s")
+_OVERLOAD: Final = 52
+_RELAY_AGENT: Final = 82
+#: IP (20) and UDP (8) headers: RFC 2131's 576 is an IP datagram size.
+_IP_UDP: Final = 28
+
+def _scan(data: bytes, start: int, end: int, raw: dict[int, bytes],
+          defects: list[Defect] | None, rules: dict[int, tuple[int, int, int, bool, bool]],
+          field: str) -> int:
+    """Split data[start:end] into ``raw``; return the offset of END, -1 when
+    there is none, -2 when the field ended inside an option.
+
+    Repeats concatenate (RFC 3396 section 7), except for codes whose format
+    is fixed-length: there a repeat is a :class:`DuplicateOption`.
+    """
+    i = start
+    while i < end:
+        code = data[i]
+        if code == 255:
+            return i
+        if code == 0:
+            i += 1
+            continue
+        if i + 1 >= end:
+            err = TruncatedOption(f"option {code} has no length octet in {field}",
+                                  offset=i, option=code)
+            if defects is None:
+                raise err
+            defects.append(_defect(err))
+            raw[code] = raw.get(code, b"")
+            return -2
+        vstart = i + 2
+        vend = vstart + data[i + 1]
+        if vend > end:
+            err = TruncatedOption(
+                f"option {code} of length {data[i + 1]} runs past the end of {field}",
+                offset=i, option=code)
+            if defects is None:
+                raise err
+            defects.append(_defect(err))
+            # keep what there is, raw
+            vend = end
+        value = data[vstart:vend]
+        if code in raw:
+            rule = rules.get(code)
+            if rule is not None and not rule[4]:
+                err2 = DuplicateOption(
+                    f"option {code} repeats but its format is fixed-length (RFC 3396)",
+                    offset=i, option=code)
+                if defects is None:
+                    raise err2
+                defects.append(_defect(err2))
+            else:
+                raw[code] += value
+        else:
+            raw[code] = value
+        i = vend
+    return -1
+
+
+def _defect(err: DecodeError) -> Defect:
+    return Defect(type(err), err.message, err.offset, err.option)
+
+
+def decode(data: bytes, *, strict: bool = True,
+           registry: Registry = DEFAULT_REGISTRY) -> Message:
+    """Decode one DHCP (or BOOTP) message from a UDP payload.
+
+    Raises a :class:`~dhcpwire.errors.DecodeError` subclass, with the byte
+    offset and option code, for anything malformed -- and nothing else. With
+    ``strict=False`` it returns the message with ``defects`` listing every
+    problem it forgave, unless not even the fixed header is there.
+
+    >>> from dhcpwire import decode, encode
+    >>> raw = bytes.fromhex("0101060000003d1d" + "00" * 20 + "000b8201fc42" + "00" * 202
+    ...                     + "63825363" + "350101" + "ff")
+    >>> msg = decode(raw)
+    >>> msg.message_type, msg.xid, msg.hwaddr
+    (<MessageType.DISCOVER: 1>, 15645, '00:0b:82:01:fc:42')
+    >>> encode(msg) == raw
+    True
+    """
+    if not isinstance(data, bytes):
+        if isinstance(data, (bytearray, memoryview)):
+            data = bytes(data)
+        else:
+            raise TypeError(f"decode() takes bytes, not {type(data).__name__}")
+    n = len(data)
+    if n < 240:
+        return _decode_bootp(data, strict)
+    (op, htype, hlen, hops, xid, secs, flags, ci, yi, si, gi, chaddr, sname, file,
+     cookie) = _HEADER_COOKIE.unpack_from(data)
+    if cookie != MAGIC_COOKIE:
+        return _decode_bootp(data, strict)
+
+    raw: dict[int, bytes] = {}
+    defects: list[Defect] | None = None if strict else []
+    table = registry._lengths or registry.length_table()
+    check: list[int] | None = None  # codes whose length is wrong or that need a full decode
+    # Fast path: the options field in one loop. Anything unusual (a repeated
+    # code, a truncated option) goes to the careful _scan below.
+    i = 240
+    end_at = -1
+    try:
+        while i < n:
+            code = data[i]
+            if code == 255:
+                end_at = i
+                break
+            if code == 0:
+                i += 1
+                continue
+            length = data[i + 1]
+            j = i + 2 + length
+            if j > n or code in raw:
+                raise _SlowPath
+            if table[code][length]:
+                if check is None:
+                    check = [code]
+                else:
+                    check.append(code)
+            raw[code] = data[i + 2:j]
+            i = j
+    except (_SlowPath, IndexError):
+        raw = {}
+        end_at = _scan(data, 240, n, raw, defects, registry._rules, "the options field")
+        check = list(raw)
+
+    err: DecodeError
+    if end_at < 0:
+        if end_at == -1:
+            err = MissingEnd("the options field ends without END (255)", offset=n)
+            if defects is None:
+                raise err
+            defects.append(_defect(err))
+    elif end_at + 1 < n and data.count(0, end_at + 1) != n - end_at - 1:
+        err = TrailingData("non-zero bytes after END", offset=end_at + 1)
+        if defects is None:
+            raise err
+        defects.append(_defect(err))
+
+    if sname[-1] == 0:
+        sname = b"" if sname == _ZERO64 else sname.rstrip(b"\0")
+    if file[-1] == 0:
+        file = b"" if file == _ZERO128 else file.rstrip(b"\0")
+    mode = 0
+    if _OVERLOAD in raw:
+        over = raw[_OVERLOAD]
+        mode = over[0] if len(over) == 1 else 0
+        if mode not in (1, 2, 3):
+            err = BadOptionValue(f"option overload value {over.hex()} is not 1, 2 or 3",
+                                 offset=_find(data, _OVERLOAD), option=_OVERLOAD)
+            if defects is None:
+                raise err
+            defects.append(_defect(err))
+            mode = 0
+        # RFC 3396 section 5: "the optional parameters field, the file field,
+        # and the sname field, in that order."
+        if mode & 1:
+            _overloaded(data, 108, 236, raw, defects, registry._rules, "the file field")
+            file = b""
+        if mode & 2:
+            _overloaded(data, 44, 108, raw, defects, registry._rules, "the sname field")
+            sname = b""
+        check = list(raw)
+
+    typed: dict[int, Any] = {}
+    if check is not None:
+        for code in check:
+            value = raw[code]
+            chk = table[code][len(value)] if len(value) < 256 else _long_check(
+                registry, code, value)
+            if chk:
+                _check_value(registry, code, value, chk, typed, data, defects)
+    options = _new(Options)
+    options._raw = raw
+    options._typed = typed
+    options._registry = registry
+    options._wire = (data, mode)
+    get = _IP_CACHE.get
+    return message_from_wire(
+        op, htype, hlen, hops, xid, secs, flags, get(ci) or ip4(ci), get(yi) or ip4(yi),
+        get(si) or ip4(si), get(gi) or ip4(gi),
+        chaddr, sname, file, options, None, () if defects is None else tuple(defects))
+
+
+class _SlowPath(Exception):
+    pass
+
+
+def _overloaded(data: bytes, start: int, end: int, raw: dict[int, bytes],
+                defects: list[Defect] | None,
+                rules: dict[int, tuple[int, int, int, bool, bool]], field: str) -> None:
+    # RFC 2132 section 9.3: options in 'file'/'sname' are read after the
+    # options field; the field is "terminated by the end option".
+    at = _scan(data, start, end, raw, defects, rules, field)
+    if at == -1:
+        err = MissingEnd(f"{field} holds options but no END", offset=end)
+        if defects is None:
+            raise err
+        defects.append(_defect(err))
+
+
+def _long_check(registry: Registry, code: int, value: bytes) -> int:
+    spec = registry.get(code)
+    if spec is None:
+        return 0
+    if spec.codec.check_length(len(value)) is not None:
+        return 1
+    return 2 if spec.codec.structured else 0
+
+
+def _check_value(registry: Registry, code: int, value: bytes, chk: int,
+                 typed: dict[int, Any], data: bytes, defects: list[Defect] | None) -> None:
+    spec = registry[code]
+    offset = _find(data, code)
+    if chk == 1:
+        err: DecodeError = BadOptionLength(
+            f"{spec.name}: {spec.codec.check_length(len(value))}", offset=offset, option=code)
+    else:
+        try:
+            typed[code] = spec.codec.decode(value)
+            return
+        except Malformed as exc:
+            err = exc.kind(f"{spec.name}: {exc.message}", offset=offset + 2 + exc.at,
+                           option=code)
+    if defects is None:
+        raise err
+    defects.append(_defect(err))
+    typed[code] = value  # kept as raw bytes, nothing dropped
+
+
+def _find(data: bytes, code: int) -> int:
+    """Offset of the first instance of ``code`` in the options field (error path only)."""
+    i, n = 240, len(data)
+    while i < n:
+        c = data[i]
+        if c == code:
+            return i
+        if c == 255:
+            break
+        i += 1 if c == 0 else 2 + (data[i + 1] if i + 1 < n else 0)
+    return 240
+
+
+_NO_OPTIONS = Options.from_raw({})
+
+
+def _decode_bootp(data: bytes, strict: bool) -> Message:
+    # RFC 951 section 3: the BOOTP message is the 236-octet header and a
+    # 64-octet 'vend' field; RFC 1542 section 3.5 (the cookie) makes the
+    # DHCP options optional. Without the cookie the vendor area is kept raw.
+    n = len(data)
+    if n < 236:
+        raise TruncatedHeader(f"{n} octets is shorter than the 236-octet BOOTP header",
+                              offset=n)
+    defects: list[Defect] = []
+    if n < BOOTP_MIN_SIZE:
+        err = TruncatedHeader(
+            f"{n} octets without the DHCP magic cookie is shorter than a BOOTP message "
+            f"({BOOTP_MIN_SIZE} octets)", offset=n)
+        if strict:
+            raise err
+        defects.append(_defect(err))
+    (op, htype, hlen, hops, xid, secs, flags, ci, yi, si, gi, chaddr, sname,
+     file) = _HEADER.unpack_from(data)
+    return message_from_wire(
+        op, htype, hlen, hops, xid, secs, flags, ip4(ci), ip4(yi), ip4(si), ip4(gi),
+        chaddr, sname.rstrip(b"\0"), file.rstrip(b"\0"), _NO_OPTIONS,
+        data[236:], tuple(defects))
+
+
+# -- encode -----------------------------------------------------------------------
+
+def encode(message: Message, *, registry: Registry | None = None,
+           max_size: int | None = None) -> bytes:
+    """Encode ``message`` as a UDP payload.
+
+    * ``max_size`` is the largest DHCP message the receiver accepts (its
+      option 57, RFC 2132 section 9.10). The default is 548 octets: RFC 2131
+      section 2's 576-octet IP datagram less the IP and UDP headers.
+    * Options go out in the mapping's order, except that option 82 goes last
+      (RFC 3046 section 2.1/2.2) and option 52 is written by the encoder
+      alone: when the options do not fit, they spill into 'file' and then
+      'sname' (when those are empty) and 52 says so (RFC 2132 section 9.3).
+      Values over 255 octets are split into consecutive instances (RFC 3396
+      section 6). END follows; the message is padded with zeros to 300
+      octets (RFC 1542 section 3.1.1).
+    * A decoded, unchanged message is written back byte for byte.
+
+    ``registry`` is accepted for symmetry with :func:`decode`; options carry
+    their own value bytes, so it is not needed to encode them.
+
+    Raises :class:`~dhcpwire.errors.MessageTooLarge` when the options do not
+    fit even with overload.
+    """
+    m = message
+    limit = DEFAULT_MAX_SIZE - _IP_UDP if max_size is None else max_size
+    try:
+        head = _HEADER.pack(
+            m.op, m.htype, m.hlen, m.hops, m.xid, m.secs, m.flags, m.ciaddr.packed,
+            m.yiaddr.packed, m.siaddr.packed, m.giaddr.packed, m.chaddr, m.sname, m.file)
+    except (struct.error, AttributeError) as exc:
+        raise EncodeError(f"bad header field: {exc}") from None
+    if m.vend is not None:
+        return head + m.vend.ljust(64, b"\0")
+    opts = m.options
+    wire = opts._wire
+    if wire is not None:
+        data, mode = wire
+        # Unchanged options of a decoded message: write the original option
+        # area, and the original file/sname when they carried options (then
+        # the message's own file/sname must be empty, as decode left them).
+        if not (mode & 1 and m.file) and not (mode & 2 and m.sname):
+            if mode:
+                head = _HEADER.pack(
+                    m.op, m.htype, m.hlen, m.hops, m.xid, m.secs, m.flags, m.ciaddr.packed,
+                    m.yiaddr.packed, m.siaddr.packed, m.giaddr.packed, m.chaddr,
+                    data[44:108] if mode & 2 else m.sname,
+                    data[108:236] if mode & 1 else m.file)
+            out = head + data[236:]
+            if max_size is not None and len(out) > max_size:
+                raise MessageTooLarge(f"{len(out)} octets is over the maximum {max_size}")
+            return out
+
+    parts: list[bytes] = []
+    relay: list[bytes] = []
+    for code, value in opts._raw.items():
+        if code == _OVERLOAD:
+            continue
+        n = len(value)
+        if n <= 255:
+            tlv = bytes((code, n)) + value
+            if code == _RELAY_AGENT:
+                relay.append(tlv)
+            else:
+                parts.append(tlv)
+        else:
+            chunks = [bytes((code, len(value[k:k + 255]))) + value[k:k + 255]
+                      for k in range(0, n, 255)]
+            (relay if code == _RELAY_AGENT else parts).extend(chunks)
+    parts += relay
+    body = b"".join(parts)
+    size = 241 + len(body)
+    if size <= limit:
+        out = head + MAGIC_COOKIE + body + b"\xff"
+        if size < BOOTP_MIN_SIZE:
+            out += bytes(BOOTP_MIN_SIZE - size)
+        return out
+    return _encode_overloaded(m, parts, relay, limit)
+
+
+def _encode_overloaded(m: Message, parts: list[bytes], relay: list[bytes], limit: int) -> bytes:
+    # RFC 3396 section 5: the aggregate buffer is options, then file, then
+    # sname; "Options MUST NOT be stored ... in such a way that they cross
+    # either boundary". RFC 3046 section 2.2: "Servers SHALL NOT place the
+    # echoed Relay Agent Information option in the overloaded sname or file
+    # fields", so option 82 stays in the options field.
+    others = parts[:len(parts) - len(relay)]
+    relay_len = sum(len(p) for p in relay)
+    main_cap = limit - 240 - 3 - 1 - relay_len  # 52 (3 octets) and END
+    areas: list[list[bytes]] = [[], [], []]
+    caps = [main_cap, 0 if m.file else 127, 0 if m.sname else 63]
+    used = [0, 0, 0]
+    k = 0
+    for tlv in others:
+        while k < 3 and used[k] + len(tlv) > caps[k]:
+            k += 1
+        if k == 3:
+            raise MessageTooLarge(
+                f"the options need more than the {limit} octets allowed, even with the "
+                "file and sname fields overloaded", option=tlv[0])
+        areas[k].append(tlv)
+        used[k] += len(tlv)
+    mode = (1 if areas[1] else 0) | (2 if areas[2] else 0)
+    main = b"".join(areas[0]) + b"".join(relay)
+    # mode 0: it fits after all (only the room kept for option 52 was in the way)
+    body = main if mode == 0 else bytes((_OVERLOAD, 1, mode)) + main
+    file = b"".join(areas[1]) + b"\xff" if areas[1] else m.file
+    sname = b"".join(areas[2]) + b"\xff" if areas[2] else m.sname
+    head = _HEADER.pack(
+        m.op, m.htype, m.hlen, m.hops, m.xid, m.secs, m.flags, m.ciaddr.packed,
+        m.yiaddr.packed, m.siaddr.packed, m.giaddr.packed, m.chaddr, sname, file)
+    size = 241 + len(body)
+    if size > limit:
+        raise MessageTooLarge(f"the options need {size} octets; the maximum is {limit}")
+    out = head + MAGIC_COOKIE + body + b"\xff"
+    if size < BOOTP_MIN_SIZE:
+        out += bytes(BOOTP_MIN_SIZE - size)
+    return out
