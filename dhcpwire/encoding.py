@@ -26,7 +26,7 @@ from typing import Any, Final
 
 from ._table import DEFAULT_REGISTRY
 from .codecs import _IP_CACHE, ip4
-from .constants import BOOTP_MIN_SIZE, DEFAULT_MAX_SIZE, MAGIC_COOKIE
+from .constants import BOOTP_MIN_SIZE, DEFAULT_MAX_SIZE, MAGIC_COOKIE, OpCode
 from .errors import (
     BadOptionLength,
     BadOptionValue,
@@ -47,6 +47,7 @@ from .registry import Malformed, Registry
 __all__ = ["decode", "encode"]
 
 _new = object.__new__
+_OPCODES: Final = {1: OpCode.BOOTREQUEST, 2: OpCode.BOOTREPLY}
 _ZERO64 = bytes(64)
 _ZERO128 = bytes(128)
 
@@ -57,11 +58,12 @@ _RELAY_AGENT: Final = 82
 #: IP (20) and UDP (8) headers: RFC 2131's 576 is an IP datagram size.
 _IP_UDP: Final = 28
 
-def _scan(data: bytes, start: int, end: int, raw: dict[int, bytes],
+def _scan(data: bytes, start: int, end: int, raw: dict[int, bytes], truncated: set[int],
           defects: list[Defect] | None, rules: dict[int, tuple[int, int, int, bool, bool]],
           field: str) -> int:
     """Split data[start:end] into ``raw``; return the offset of END, -1 when
-    there is none, -2 when the field ended inside an option.
+    there is none (also when the field ended inside an option). In lenient
+    mode the codes of truncated options are added to ``truncated``.
 
     Repeats concatenate (RFC 3396 section 7), except for codes whose format
     is fixed-length: there a repeat is a :class:`DuplicateOption`.
@@ -81,7 +83,8 @@ def _scan(data: bytes, start: int, end: int, raw: dict[int, bytes],
                 raise err
             defects.append(_defect(err))
             raw[code] = raw.get(code, b"")
-            return -2
+            truncated.add(code)
+            return -1
         vstart = i + 2
         vend = vstart + data[i + 1]
         if vend > end:
@@ -93,6 +96,7 @@ def _scan(data: bytes, start: int, end: int, raw: dict[int, bytes],
             defects.append(_defect(err))
             # keep what there is, raw
             vend = end
+            truncated.add(code)
         value = data[vstart:vend]
         if code in raw:
             rule = rules.get(code)
@@ -149,6 +153,7 @@ def decode(data: bytes, *, strict: bool = True,
     raw: dict[int, bytes] = {}
     defects: list[Defect] | None = None if strict else []
     table = registry._lengths or registry.length_table()
+    truncated: set[int] = set()
     check: list[int] | None = None  # codes whose length is wrong or that need a full decode
     # Fast path: the options field in one loop. Anything unusual (a repeated
     # code, a truncated option) goes to the careful _scan below.
@@ -175,17 +180,18 @@ def decode(data: bytes, *, strict: bool = True,
             raw[code] = data[i + 2:j]
             i = j
     except (_SlowPath, IndexError):
+        end_at = -3
+    if end_at == -3:  # outside the except block, so errors carry no context
         raw = {}
-        end_at = _scan(data, 240, n, raw, defects, registry._rules, "the options field")
+        end_at = _scan(data, 240, n, raw, truncated, defects, registry._rules, "the options field")
         check = list(raw)
 
     err: DecodeError
     if end_at < 0:
-        if end_at == -1:
-            err = MissingEnd("the options field ends without END (255)", offset=n)
-            if defects is None:
-                raise err
-            defects.append(_defect(err))
+        err = MissingEnd("the options field ends without END (255)", offset=n)
+        if defects is None:
+            raise err
+        defects.append(_defect(err))
     elif end_at + 1 < n and data.count(0, end_at + 1) != n - end_at - 1:
         err = TrailingData("non-zero bytes after END", offset=end_at + 1)
         if defects is None:
@@ -210,15 +216,19 @@ def decode(data: bytes, *, strict: bool = True,
         # RFC 3396 section 5: "the optional parameters field, the file field,
         # and the sname field, in that order."
         if mode & 1:
-            _overloaded(data, 108, 236, raw, defects, registry._rules, "the file field")
+            _overloaded(data, 108, 236, raw, truncated, defects, registry._rules, "the file field")
             file = b""
         if mode & 2:
-            _overloaded(data, 44, 108, raw, defects, registry._rules, "the sname field")
+            _overloaded(data, 44, 108, raw, truncated, defects, registry._rules, "the sname field")
             sname = b""
         check = list(raw)
 
     typed: dict[int, Any] = {}
     if check is not None:
+        if truncated:
+            for code in truncated:  # already a defect: kept raw, not checked again
+                typed[code] = raw[code]
+            check = [c for c in check if c not in truncated]
         for code in check:
             value = raw[code]
             chk = table[code][len(value)] if len(value) < 256 else _long_check(
@@ -232,8 +242,8 @@ def decode(data: bytes, *, strict: bool = True,
     options._wire = (data, mode)
     get = _IP_CACHE.get
     return message_from_wire(
-        op, htype, hlen, hops, xid, secs, flags, get(ci) or ip4(ci), get(yi) or ip4(yi),
-        get(si) or ip4(si), get(gi) or ip4(gi),
+        _OPCODES.get(op, op), htype, hlen, hops, xid, secs, flags,
+        get(ci) or ip4(ci), get(yi) or ip4(yi), get(si) or ip4(si), get(gi) or ip4(gi),
         chaddr, sname, file, options, None, () if defects is None else tuple(defects))
 
 
@@ -241,12 +251,12 @@ class _SlowPath(Exception):
     pass
 
 
-def _overloaded(data: bytes, start: int, end: int, raw: dict[int, bytes],
+def _overloaded(data: bytes, start: int, end: int, raw: dict[int, bytes], truncated: set[int],
                 defects: list[Defect] | None,
                 rules: dict[int, tuple[int, int, int, bool, bool]], field: str) -> None:
     # RFC 2132 section 9.3: options in 'file'/'sname' are read after the
     # options field; the field is "terminated by the end option".
-    at = _scan(data, start, end, raw, defects, rules, field)
+    at = _scan(data, start, end, raw, truncated, defects, rules, field)
     if at == -1:
         err = MissingEnd(f"{field} holds options but no END", offset=end)
         if defects is None:
@@ -318,9 +328,9 @@ def _decode_bootp(data: bytes, strict: bool) -> Message:
     (op, htype, hlen, hops, xid, secs, flags, ci, yi, si, gi, chaddr, sname,
      file) = _HEADER.unpack_from(data)
     return message_from_wire(
-        op, htype, hlen, hops, xid, secs, flags, ip4(ci), ip4(yi), ip4(si), ip4(gi),
-        chaddr, sname.rstrip(b"\0"), file.rstrip(b"\0"), _NO_OPTIONS,
-        data[236:], tuple(defects))
+        _OPCODES.get(op, op), htype, hlen, hops, xid, secs, flags,
+        ip4(ci), ip4(yi), ip4(si), ip4(gi), chaddr, sname.rstrip(b"\0"), file.rstrip(b"\0"),
+        _NO_OPTIONS, data[236:], tuple(defects))
 
 
 # -- encode -----------------------------------------------------------------------
