@@ -287,6 +287,16 @@ class ClasslessRoutesCodec(Codec[tuple[ClasslessRoute, ...]]):
     structured = True
     type_name = "tuple[ClasslessRoute, ...]"
 
+    def validate(self, raw: bytes) -> None:
+        i, n = 0, len(raw)
+        while i < n:
+            width = raw[i]
+            if width > 32:
+                raise Malformed(f"subnet mask width {width} is over 32", i)
+            i += 5 + (width + 7) // 8
+            if i > n:
+                raise Malformed("route descriptor runs past the end", i, BadOptionLength)
+
     def decode(self, raw: bytes) -> tuple[ClasslessRoute, ...]:
         routes = []
         i, n = 0, len(raw)
@@ -431,6 +441,46 @@ def _read_name(data: bytes, start: int, *, compressed: bool) -> tuple[str, int, 
         i += 1 + length
 
 
+def _skip_name(data: bytes, start: int, *, compressed: bool) -> int:
+    """Validate one name at ``start`` like :func:`_read_name`, building no
+    strings; return the offset just after it."""
+    i = start
+    end_after = -1
+    floor = start
+    n = len(data)
+    total = 0
+    while True:
+        if i >= n:
+            if end_after < 0 and not compressed and i > start:
+                return i
+            raise Malformed("domain name runs past the end", i, TruncatedOption)
+        length = data[i]
+        if length == 0:
+            return i + 1 if end_after < 0 else end_after
+        if length >= 0xC0:
+            if not compressed:
+                raise Malformed("compression pointer where compression is not allowed",
+                                i, BadCompressionPointer)
+            if i + 1 >= n:
+                raise Malformed("compression pointer runs past the end", i, TruncatedOption)
+            target = ((length & 0x3F) << 8) | data[i + 1]
+            if target >= floor:
+                raise Malformed(f"compression pointer to {target} does not point backwards",
+                                i, BadCompressionPointer)
+            if end_after < 0:
+                end_after = i + 2
+            floor = i = target
+            continue
+        if length >= 0x40:
+            raise Malformed(f"label type 0x{length & 0xC0:02x} is not defined", i)
+        if i + 1 + length > n:
+            raise Malformed("label runs past the end", i, TruncatedOption)
+        total += length + 1
+        if total > 255:
+            raise Malformed("domain name longer than 255 octets", i)
+        i += 1 + length
+
+
 def _split_name(name: str) -> list[bytes]:
     """Labels of a presentation-form name (``\\.`` escapes a dot inside a label)."""
     if not isinstance(name, str):
@@ -502,6 +552,11 @@ class DomainListCodec(Codec[tuple[str, ...]]):
     def __init__(self, *, compress: bool = True):
         self.compress = compress
 
+    def validate(self, raw: bytes) -> None:
+        i = 0
+        while i < len(raw):
+            i = _skip_name(raw, i, compressed=self.compress)
+
     def decode(self, raw: bytes) -> tuple[str, ...]:
         names = []
         i = 0
@@ -549,6 +604,10 @@ class ClientFQDNCodec(Codec[ClientFQDN]):
     min_len = 3
     structured = True
     type_name = "ClientFQDN"
+
+    def validate(self, raw: bytes) -> None:
+        if raw[0] & 0x04 and len(raw) > 3 and _skip_name(raw, 3, compressed=False) != len(raw):
+            raise Malformed("bytes after the domain name", 3)
 
     def decode(self, raw: bytes) -> ClientFQDN:
         flags, rc1, rc2 = raw[0], raw[1], raw[2]
@@ -732,6 +791,32 @@ class SubOptionsCodec(Codec[Options]):
     def __init__(self, space: Registry, *, min_len: int = 2):
         self.space = space
         self.min_len = min_len
+
+    def validate(self, raw: bytes) -> None:
+        # RFC 3046 section 2.0: sub-options are code/length/value with no
+        # PAD or END; known sub-options are checked against their format.
+        space = self.space
+        table = space._lengths or space.length_table()
+        i, n = 0, len(raw)
+        while i < n:
+            if i + 2 > n:
+                raise Malformed("sub-option header runs past the end", i, TruncatedOption)
+            code = raw[i]
+            j = i + 2 + raw[i + 1]
+            if j > n:
+                raise Malformed(f"sub-option {code} runs past the end", i, TruncatedOption)
+            chk = table[code][raw[i + 1]]
+            if chk:
+                spec = space[code]
+                try:
+                    if chk == 1:
+                        raise Malformed(f"{spec.codec.check_length(raw[i + 1])}", 0,
+                                        BadOptionLength)
+                    spec.codec.validate(raw[i + 2:j])
+                except Malformed as exc:
+                    raise Malformed(f"sub-option {code}: {exc.message}", i + 2 + exc.at,
+                                    exc.kind) from None
+            i = j
 
     def decode(self, raw: bytes) -> Options:
         return parse_suboptions(raw, self.space)

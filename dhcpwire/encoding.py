@@ -49,6 +49,7 @@ __all__ = ["decode", "encode"]
 _new = object.__new__
 _OPCODES: Final = {1: OpCode.BOOTREQUEST, 2: OpCode.BOOTREPLY}
 _ZERO64 = bytes(64)
+_NO_CODES: Final[set[int]] = set()  # never added to: only lenient scans add, to their own set
 _ZERO128 = bytes(128)
 
 _HEADER: Final = struct.Struct("!BBBBIHH4s4s4s4s16s64s128s")
@@ -153,7 +154,7 @@ def decode(data: bytes, *, strict: bool = True,
     raw: dict[int, bytes] = {}
     defects: list[Defect] | None = None if strict else []
     table = registry._lengths or registry.length_table()
-    truncated: set[int] = set()
+    truncated: set[int] = _NO_CODES  # replaced by a new set when a scan needs one
     check: list[int] | None = None  # codes whose length is wrong or that need a full decode
     # Fast path: the options field in one loop. Anything unusual (a repeated
     # code, a truncated option) goes to the careful _scan below.
@@ -165,24 +166,25 @@ def decode(data: bytes, *, strict: bool = True,
             if code == 255:
                 end_at = i
                 break
-            if code == 0:
+            if code:
+                length = data[i + 1]
+                start = i + 2
+                i = start + length
+                if i > n or code in raw:
+                    raise _SlowPath
+                if table[code][length]:
+                    if check is None:
+                        check = [code]
+                    else:
+                        check.append(code)
+                raw[code] = data[start:i]
+            else:
                 i += 1
-                continue
-            length = data[i + 1]
-            j = i + 2 + length
-            if j > n or code in raw:
-                raise _SlowPath
-            if table[code][length]:
-                if check is None:
-                    check = [code]
-                else:
-                    check.append(code)
-            raw[code] = data[i + 2:j]
-            i = j
     except (_SlowPath, IndexError):
         end_at = -3
     if end_at == -3:  # outside the except block, so errors carry no context
         raw = {}
+        truncated = set()
         end_at = _scan(data, 240, n, raw, truncated, defects, registry._rules, "the options field")
         check = list(raw)
 
@@ -198,10 +200,14 @@ def decode(data: bytes, *, strict: bool = True,
             raise err
         defects.append(_defect(err))
 
-    if sname[-1] == 0:
-        sname = b"" if sname == _ZERO64 else sname.rstrip(b"\0")
-    if file[-1] == 0:
-        file = b"" if file == _ZERO128 else file.rstrip(b"\0")
+    if sname == _ZERO64:
+        sname = b""
+    elif sname[-1] == 0:
+        sname = sname.rstrip(b"\0")
+    if file == _ZERO128:
+        file = b""
+    elif file[-1] == 0:
+        file = file.rstrip(b"\0")
     mode = 0
     if _OVERLOAD in raw:
         over = raw[_OVERLOAD]
@@ -215,6 +221,8 @@ def decode(data: bytes, *, strict: bool = True,
             mode = 0
         # RFC 3396 section 5: "the optional parameters field, the file field,
         # and the sname field, in that order."
+        if truncated is _NO_CODES:
+            truncated = set()
         if mode & 1:
             _overloaded(data, 108, 236, raw, truncated, defects, registry._rules, "the file field")
             file = b""
@@ -276,16 +284,16 @@ def _long_check(registry: Registry, code: int, value: bytes) -> int:
 def _check_value(registry: Registry, code: int, value: bytes, chk: int,
                  typed: dict[int, Any], data: bytes, defects: list[Defect] | None) -> None:
     spec = registry[code]
-    offset = _find(data, code)
     if chk == 1:
         err: DecodeError = BadOptionLength(
-            f"{spec.name}: {spec.codec.check_length(len(value))}", offset=offset, option=code)
+            f"{spec.name}: {spec.codec.check_length(len(value))}", offset=_find(data, code),
+            option=code)
     else:
         try:
-            typed[code] = spec.codec.decode(value)
+            spec.codec.validate(value)  # converted only when read
             return
         except Malformed as exc:
-            err = exc.kind(f"{spec.name}: {exc.message}", offset=offset + 2 + exc.at,
+            err = exc.kind(f"{spec.name}: {exc.message}", offset=_find(data, code) + 2 + exc.at,
                            option=code)
     if defects is None:
         raise err
@@ -387,22 +395,24 @@ def encode(message: Message, *, registry: Registry | None = None,
             return out
 
     parts: list[bytes] = []
-    relay: list[bytes] = []
+    relay = b""
     for code, value in opts._raw.items():
         if code == _OVERLOAD:
             continue
         n = len(value)
         if n <= 255:
             tlv = bytes((code, n)) + value
-            if code == _RELAY_AGENT:
-                relay.append(tlv)
-            else:
-                parts.append(tlv)
         else:
-            chunks = [bytes((code, len(value[k:k + 255]))) + value[k:k + 255]
-                      for k in range(0, n, 255)]
-            (relay if code == _RELAY_AGENT else parts).extend(chunks)
-    parts += relay
+            # RFC 3396 section 6: "No split portion of an option that has been
+            # split can contain more than 255 octets"; portions in order.
+            tlv = b"".join([bytes((code, len(value[k:k + 255]))) + value[k:k + 255]
+                            for k in range(0, n, 255)])
+        if code == _RELAY_AGENT:
+            relay = tlv
+        else:
+            parts.append(tlv)
+    if relay:
+        parts.append(relay)
     body = b"".join(parts)
     size = 241 + len(body)
     if size <= limit:
@@ -410,33 +420,55 @@ def encode(message: Message, *, registry: Registry | None = None,
         if size < BOOTP_MIN_SIZE:
             out += bytes(BOOTP_MIN_SIZE - size)
         return out
-    return _encode_overloaded(m, parts, relay, limit)
+    return _encode_overloaded(m, opts, relay, limit)
 
 
-def _encode_overloaded(m: Message, parts: list[bytes], relay: list[bytes], limit: int) -> bytes:
+def _encode_overloaded(m: Message, opts: Options, relay: bytes, limit: int) -> bytes:
     # RFC 3396 section 5: the aggregate buffer is options, then file, then
     # sname; "Options MUST NOT be stored ... in such a way that they cross
-    # either boundary". RFC 3046 section 2.2: "Servers SHALL NOT place the
-    # echoed Relay Agent Information option in the overloaded sname or file
-    # fields", so option 82 stays in the options field.
-    others = parts[:len(parts) - len(relay)]
-    relay_len = sum(len(p) for p in relay)
-    main_cap = limit - 240 - 3 - 1 - relay_len  # 52 (3 octets) and END
+    # either boundary", and split portions are stored "in sequential order".
+    # RFC 3046 section 2.2: "Servers SHALL NOT place the echoed Relay Agent
+    # Information option in the overloaded sname or file fields".
+    #
+    # Each option goes whole into the first field with room for it; an
+    # option too big for any field's free room is split (RFC 3396 section 6)
+    # across the fields in aggregate order, if its format allows
+    # concatenation. Each field keeps one octet for its END.
+    caps = [limit - 240 - 3 - 1 - len(relay), 0 if m.file else 127, 0 if m.sname else 63]
     areas: list[list[bytes]] = [[], [], []]
-    caps = [main_cap, 0 if m.file else 127, 0 if m.sname else 63]
-    used = [0, 0, 0]
-    k = 0
-    for tlv in others:
-        while k < 3 and used[k] + len(tlv) > caps[k]:
-            k += 1
-        if k == 3:
-            raise MessageTooLarge(
-                f"the options need more than the {limit} octets allowed, even with the "
-                "file and sname fields overloaded", option=tlv[0])
-        areas[k].append(tlv)
-        used[k] += len(tlv)
+    rules = opts._registry._rules
+    for code, value in opts._raw.items():
+        if code in (_OVERLOAD, _RELAY_AGENT):
+            continue
+        n = len(value)
+        if n <= 255:
+            for k in range(3):
+                if n + 2 <= caps[k]:
+                    areas[k].append(bytes((code, n)) + value)
+                    caps[k] -= n + 2
+                    break
+            else:
+                n = -1  # did not fit whole anywhere: split below
+        if n <= 255 and n >= 0:
+            continue
+        rule = rules.get(code)
+        if rule is not None and not rule[4]:
+            raise MessageTooLarge(f"option {code} does not fit, and its fixed-length format "
+                                  "cannot be split (RFC 3396)", option=code)
+        k, at = 0, 0
+        while at < len(value):
+            while k < 3 and caps[k] < 3:
+                k += 1
+            if k == 3:
+                raise MessageTooLarge(
+                    f"the options need more than the {limit} octets allowed, even with "
+                    "the file and sname fields overloaded", option=code)
+            take = min(255, caps[k] - 2, len(value) - at)
+            areas[k].append(bytes((code, take)) + value[at:at + take])
+            caps[k] -= take + 2
+            at += take
     mode = (1 if areas[1] else 0) | (2 if areas[2] else 0)
-    main = b"".join(areas[0]) + b"".join(relay)
+    main = b"".join(areas[0]) + relay
     # mode 0: it fits after all (only the room kept for option 52 was in the way)
     body = main if mode == 0 else bytes((_OVERLOAD, 1, mode)) + main
     file = b"".join(areas[1]) + b"\xff" if areas[1] else m.file
@@ -445,8 +477,6 @@ def _encode_overloaded(m: Message, parts: list[bytes], relay: list[bytes], limit
         m.op, m.htype, m.hlen, m.hops, m.xid, m.secs, m.flags, m.ciaddr.packed,
         m.yiaddr.packed, m.siaddr.packed, m.giaddr.packed, m.chaddr, sname, file)
     size = 241 + len(body)
-    if size > limit:
-        raise MessageTooLarge(f"the options need {size} octets; the maximum is {limit}")
     out = head + MAGIC_COOKIE + body + b"\xff"
     if size < BOOTP_MIN_SIZE:
         out += bytes(BOOTP_MIN_SIZE - size)

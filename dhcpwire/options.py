@@ -112,9 +112,12 @@ class Options(Mapping[int, Any]):
             return value
         raw = self._raw[code]
         if self._wire is not None:
-            # decoded: lengths are checked and structured values already typed
+            # decoded: lengths and structure are already validated
             dec = self._registry._decoders.get(code)
-            value = raw if dec is None else dec(raw)
+            try:
+                value = raw if dec is None else dec(raw)
+            except Malformed as exc:  # a codec whose validate() missed something
+                raise exc.kind(exc.message, offset=exc.at, option=code) from None
         else:
             spec = self._registry._by_code.get(code)
             if spec is None:

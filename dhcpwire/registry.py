@@ -84,6 +84,15 @@ class Codec(Generic[T]):
             return f"length {n} is not a multiple of {self.multiple}"
         return None
 
+    def validate(self, raw: bytes) -> None:
+        """Raise :class:`Malformed` when ``decode`` would; build nothing if it can.
+
+        A strict decoder validates structured values at decode time and
+        converts them only when they are read. The default decodes; codecs
+        with a cheaper structural walk override it.
+        """
+        self.decode(raw)
+
     def decode_checked(self, raw: bytes) -> T:
         """:meth:`decode` after checking the length rule (raises :class:`Malformed`)."""
         why = self.check_length(len(raw))
