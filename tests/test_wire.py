@@ -384,13 +384,13 @@ def test_client_fqdn_wire_and_ascii_encodings() -> None:
     # a partial name: no terminating root label
     partial = decode(packet(b"\x51\x08\x04\x00\x00\x04host\xff")).options[81]
     assert partial.name == "host"
-    assert ClientFQDNCodec_roundtrip(partial)
+    assert fqdn_round_trips(partial)
     # E clear: the deprecated ASCII form that Windows still sends
     ascii_ = decode(packet(b"\x51\x0d\x00\xff\xffpc.lan.org\xff")).options[81]
     assert ascii_ == ClientFQDN(0, 255, 255, "pc.lan.org")
 
 
-def ClientFQDNCodec_roundtrip(value: ClientFQDN) -> bool:  # noqa: N802 - a helper
+def fqdn_round_trips(value: ClientFQDN) -> bool:
     codec = DEFAULT_REGISTRY[81].codec
     return bool(codec.decode(codec.encode(value)) == value)
 
