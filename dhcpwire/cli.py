@@ -12,6 +12,7 @@ import argparse
 import dataclasses
 import enum
 import json
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from ipaddress import IPv4Address, IPv4Network, IPv6Address
@@ -127,12 +128,10 @@ def _payloads(arg: str) -> Iterator[tuple[str, int, bytes]]:
     data: bytes | None = None
     if arg == "-":
         data = sys.stdin.buffer.read()
-    else:
+    elif os.path.exists(arg):
         try:
             with open(arg, "rb") as fh:
                 data = fh.read()
-        except FileNotFoundError:
-            data = None
         except OSError as exc:
             raise _Fail(f"cannot read {arg}: {exc.strerror}") from None
     if data is None:
