@@ -34,10 +34,45 @@ _EMPTY = Options.from_raw({})
 _CHADDR_ZERO = bytes(16)
 _set = object.__setattr__
 
-# (field, bits) for the integer header fields.
-_INT_FIELDS = (("op", 8), ("htype", 8), ("hlen", 8), ("hops", 8), ("xid", 32),
-               ("secs", 16), ("flags", 16))
 _OPCODES = {1: OpCode.BOOTREQUEST, 2: OpCode.BOOTREPLY}
+
+
+def _bad_int(name: str, value: object, bits: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+    raise ValueError(f"{name}={value} does not fit in {bits} bits")
+
+
+def _address(name: str, value: object) -> IPv4Address:
+    if isinstance(value, IPv4Address):
+        return value
+    if isinstance(value, (str, int)) and not isinstance(value, bool):
+        return IPv4Address(value)
+    raise TypeError(f"{name} must be an IPv4Address, not {type(value).__name__}")
+
+
+def _chaddr(value: object) -> bytes:
+    if isinstance(value, str):
+        data = bytes.fromhex(value.replace(":", "").replace("-", ""))
+    elif isinstance(value, bytes):
+        data = value
+    else:
+        data = bytes(value)  # type: ignore[call-overload]
+    if len(data) > 16:
+        raise ValueError(f"chaddr is {len(data)} octets; the field holds 16")
+    return data.ljust(16, b"\0")
+
+
+def _text_field(name: str, value: object, size: int) -> bytes:
+    if isinstance(value, str):
+        data = value.encode("utf-8", "surrogateescape")
+    elif isinstance(value, bytes):
+        data = value
+    else:
+        data = bytes(value)  # type: ignore[call-overload]
+    if len(data) > size:
+        raise ValueError(f"{name} is {len(data)} octets; the field holds {size}")
+    return data.rstrip(b"\0")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -73,42 +108,48 @@ class Message:
     defects: tuple[Defect, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
-        for name, bits in _INT_FIELDS:
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool):
-                raise TypeError(f"{name} must be an int, not {type(value).__name__}")
-            if not 0 <= value < 1 << bits:
-                raise ValueError(f"{name}={value} does not fit in {bits} bits")
-        _set(self, "op", _OPCODES.get(self.op, self.op))
-        for name in ("ciaddr", "yiaddr", "siaddr", "giaddr"):
-            value = getattr(self, name)
-            if not isinstance(value, IPv4Address):
-                if isinstance(value, (str, int)) and not isinstance(value, bool):
-                    _set(self, name, IPv4Address(value))
-                else:
-                    raise TypeError(f"{name} must be an IPv4Address, not {type(value).__name__}")
+        # Unrolled: a server builds a Message per reply, so this is hot.
+        op, htype, hlen, hops = self.op, self.htype, self.hlen, self.hops
+        xid, secs, flags = self.xid, self.secs, self.flags
+        if (type(op) is not int and not isinstance(op, int)) or not 0 <= op <= 255:
+            _bad_int("op", op, 8)
+        if type(htype) is not int or not 0 <= htype <= 255:
+            _bad_int("htype", htype, 8)
+        if type(hlen) is not int or not 0 <= hlen <= 255:
+            _bad_int("hlen", hlen, 8)
+        if type(hops) is not int or not 0 <= hops <= 255:
+            _bad_int("hops", hops, 8)
+        if type(xid) is not int or not 0 <= xid <= 0xFFFFFFFF:
+            _bad_int("xid", xid, 32)
+        if type(secs) is not int or not 0 <= secs <= 0xFFFF:
+            _bad_int("secs", secs, 16)
+        if type(flags) is not int or not 0 <= flags <= 0xFFFF:
+            _bad_int("flags", flags, 16)
+        if type(op) is not OpCode:
+            _set(self, "op", _OPCODES.get(op, op))
+        if type(self.ciaddr) is not IPv4Address:
+            _set(self, "ciaddr", _address("ciaddr", self.ciaddr))
+        if type(self.yiaddr) is not IPv4Address:
+            _set(self, "yiaddr", _address("yiaddr", self.yiaddr))
+        if type(self.siaddr) is not IPv4Address:
+            _set(self, "siaddr", _address("siaddr", self.siaddr))
+        if type(self.giaddr) is not IPv4Address:
+            _set(self, "giaddr", _address("giaddr", self.giaddr))
         chaddr = self.chaddr
-        if not isinstance(chaddr, bytes):
-            if isinstance(chaddr, str):
-                chaddr = bytes.fromhex(chaddr.replace(":", "").replace("-", ""))
+        if type(chaddr) is not bytes or len(chaddr) != 16:
+            _set(self, "chaddr", _chaddr(chaddr))
+        sname, file = self.sname, self.file
+        if type(sname) is not bytes or (sname and (len(sname) > 64 or sname[-1] == 0)):
+            _set(self, "sname", _text_field("sname", sname, 64))
+        if type(file) is not bytes or (file and (len(file) > 128 or file[-1] == 0)):
+            _set(self, "file", _text_field("file", file, 128))
+        if type(self.options) is not Options:
+            if isinstance(self.options, Options):
+                pass
+            elif isinstance(self.options, Mapping):
+                _set(self, "options", Options(self.options))
             else:
-                chaddr = bytes(chaddr)
-        if len(chaddr) > 16:
-            raise ValueError(f"chaddr is {len(chaddr)} octets; the field holds 16")
-        _set(self, "chaddr", chaddr.ljust(16, b"\0"))
-        for name, size in (("sname", 64), ("file", 128)):
-            value = getattr(self, name)
-            if isinstance(value, str):
-                value = value.encode("utf-8", "surrogateescape")
-            elif not isinstance(value, bytes):
-                value = bytes(value)
-            if len(value) > size:
-                raise ValueError(f"{name} is {len(value)} octets; the field holds {size}")
-            _set(self, name, value.rstrip(b"\0"))
-        if not isinstance(self.options, Options):
-            if not isinstance(self.options, Mapping):
                 raise TypeError("options must be an Options or a mapping of code to value")
-            _set(self, "options", Options(self.options))
         if self.vend is not None:
             if not isinstance(self.vend, bytes):
                 _set(self, "vend", bytes(self.vend))

@@ -36,10 +36,16 @@ WireLayout = tuple[bytes, int]
 _MISSING: Any = object()
 
 
-def _default_registry() -> Registry:
-    from ._table import DEFAULT_REGISTRY
+_DEFAULT: list[Registry] = []
 
-    return DEFAULT_REGISTRY
+
+def _default_registry() -> Registry:
+    # _table imports this module, so the default registry is looked up late.
+    if not _DEFAULT:
+        from ._table import DEFAULT_REGISTRY
+
+        _DEFAULT.append(DEFAULT_REGISTRY)
+    return _DEFAULT[0]
 
 
 class Options(Mapping[int, Any]):
@@ -217,12 +223,12 @@ class Options(Mapping[int, Any]):
 
 
 def _encode_value(registry: Registry, code: int, value: Any) -> bytes:
-    if type(code) is not int and not isinstance(code, int):
-        raise OptionValueError(f"option codes are ints, not {type(code).__name__}")
-    if not 0 <= code <= 255 or code in registry.reserved:
-        raise OptionValueError("not an option code that can carry a value", option=code)
     spec = registry._by_code.get(code)
     if spec is None:
+        if type(code) is not int and not isinstance(code, int):
+            raise OptionValueError(f"option codes are ints, not {type(code).__name__}")
+        if not 0 <= code <= 255 or code in registry.reserved:
+            raise OptionValueError("not an option code that can carry a value", option=code)
         if isinstance(value, (bytes, bytearray, memoryview)):
             return bytes(value)
         raise OptionValueError(
@@ -232,8 +238,10 @@ def _encode_value(registry: Registry, code: int, value: Any) -> bytes:
         raw = spec.codec.encode(value)
     except (TypeError, ValueError, OverflowError, AttributeError) as exc:
         raise OptionValueError(f"bad value for {spec.name}: {exc}", option=code) from None
-    why = spec.codec.check_length(len(raw))
-    if why is not None:
+    lo, hi, mult, _, _ = registry._rules[code]
+    n = len(raw)
+    if n < lo or (hi >= 0 and n > hi) or n % mult:
+        why = spec.codec.check_length(n)
         raise OptionValueError(f"bad value for {spec.name}: {why}", option=code)
     return raw
 

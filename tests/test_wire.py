@@ -80,6 +80,8 @@ def test_message_normalises_convenient_forms() -> None:
     assert msg.chaddr == bytes.fromhex("02005e105301") + bytes(10)
     assert msg.sname == b"boot"
     assert isinstance(msg.options, Options)
+    assert Message(sname="", file=bytearray(b"pxe")).file == b"pxe"  # type: ignore[arg-type]
+    assert Message(sname="").sname == b""  # type: ignore[arg-type]
 
 
 def test_message_is_frozen() -> None:
