@@ -30,6 +30,7 @@ from .values import (
     ClientIdentifier,
     ClientNDI,
     MachineIdentifier,
+    RelayAuthentication,
     SipServers,
     SixRd,
     UserClass,
@@ -58,6 +59,8 @@ __all__ = [
     "IntListCodec",
     "MachineIdCodec",
     "MessageTypeCodec",
+    "RadiusAttributesCodec",
+    "RelayAuthenticationCodec",
     "SipServersCodec",
     "SixRdCodec",
     "SubOptionsCodec",
@@ -867,6 +870,63 @@ class AuthenticationCodec(Codec[Authentication]):
         except struct.error as exc:
             raise ValueError(str(exc)) from None
         return head + value.information
+
+
+class RelayAuthenticationCodec(Codec[RelayAuthentication]):
+    """Relay agent sub-option 8 (RFC 4030 section 4): Algorithm (1), MBZ and
+    RDM (4 bits each), Replay Detection (8), Relay Identifier (4), then the
+    Authentication Information."""
+
+    __slots__ = ()
+    min_len = 14
+    type_name = "RelayAuthentication"
+    _HEAD: Final = struct.Struct("!BBQI")
+
+    def decode(self, raw: bytes) -> RelayAuthentication:
+        alg, rdm, replay, relay_id = self._HEAD.unpack_from(raw)
+        return RelayAuthentication(alg, rdm & 0x0F, replay, relay_id, raw[14:])
+
+    def encode(self, value: RelayAuthentication) -> bytes:
+        if not isinstance(value, RelayAuthentication):
+            raise TypeError(f"expected RelayAuthentication, got {type(value).__name__}")
+        if not 0 <= value.rdm <= 15:
+            raise ValueError("RDM is a 4-bit field")
+        try:
+            head = self._HEAD.pack(value.algorithm, value.rdm, value.replay_detection,
+                                   value.relay_identifier)
+        except struct.error as exc:
+            raise ValueError(str(exc)) from None
+        return head + value.information
+
+
+class RadiusAttributesCodec(Codec[tuple[tuple[int, bytes], ...]]):
+    """Relay agent sub-option 7 (RFC 4014 section 3): RADIUS attributes "encoded
+    according to the encoding rules in RFC 2865": Type (1), Length (1, counting
+    the two header octets, so at least 2), Value. Values are (type, bytes) pairs."""
+
+    __slots__ = ()
+    min_len = 2
+    structured = True
+    type_name = "tuple[tuple[int, bytes], ...]"
+
+    def decode(self, raw: bytes) -> tuple[tuple[int, bytes], ...]:
+        out = []
+        i, n = 0, len(raw)
+        while i < n:
+            if i + 2 > n or raw[i + 1] < 2 or i + raw[i + 1] > n:
+                raise Malformed("RADIUS attribute runs past the end or is shorter than 2",
+                                i, BadOptionLength)
+            out.append((raw[i], raw[i + 2:i + raw[i + 1]]))
+            i += raw[i + 1]
+        return tuple(out)
+
+    def encode(self, value: tuple[tuple[int, bytes], ...]) -> bytes:
+        out = []
+        for kind, data in _as_tuple(value, "(type, bytes) pairs"):
+            if len(data) > 253:
+                raise ValueError("a RADIUS attribute value is at most 253 octets")
+            out.append(bytes((kind, len(data) + 2)) + bytes(data))
+        return b"".join(out)
 
 
 class SipServersCodec(Codec[SipServers]):

@@ -40,7 +40,7 @@ from .errors import (
     TruncatedHeader,
     TruncatedOption,
 )
-from .message import Message, message_from_wire
+from .message import Message, _Unfrozen, message_from_wire
 from .options import Options
 from .registry import Malformed, Registry
 
@@ -48,6 +48,7 @@ __all__ = ["decode", "encode"]
 
 _new = object.__new__
 _OPCODES: Final = {1: OpCode.BOOTREQUEST, 2: OpCode.BOOTREPLY}
+_OPS: Final = tuple(_OPCODES.get(v, v) for v in range(256))
 _ZERO64 = bytes(64)
 _NO_CODES: Final[set[int]] = set()  # never added to: only lenient scans add, to their own set
 _ZERO128 = bytes(128)
@@ -249,10 +250,28 @@ def decode(data: bytes, *, strict: bool = True,
     options._registry = registry
     options._wire = (data, mode)
     get = _IP_CACHE.get
-    return message_from_wire(
-        _OPCODES.get(op, op), htype, hlen, hops, xid, secs, flags,
-        get(ci) or ip4(ci), get(yi) or ip4(yi), get(si) or ip4(si), get(gi) or ip4(gi),
-        chaddr, sname, file, options, None, () if defects is None else tuple(defects))
+    # The Message is built in place (see message._Unfrozen): validation is
+    # not needed, the header struct already fixed every size.
+    m: Any = _new(_Unfrozen)
+    m.op = _OPS[op]
+    m.htype = htype
+    m.hlen = hlen
+    m.hops = hops
+    m.xid = xid
+    m.secs = secs
+    m.flags = flags
+    m.ciaddr = get(ci) or ip4(ci)
+    m.yiaddr = get(yi) or ip4(yi)
+    m.siaddr = get(si) or ip4(si)
+    m.giaddr = get(gi) or ip4(gi)
+    m.chaddr = chaddr
+    m.sname = sname
+    m.file = file
+    m.options = options
+    m.vend = None
+    m.defects = () if defects is None else tuple(defects)
+    m.__class__ = Message
+    return m  # type: ignore[no-any-return]
 
 
 class _SlowPath(Exception):

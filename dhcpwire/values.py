@@ -16,6 +16,7 @@ __all__ = [
     "ClientIdentifier",
     "ClientNDI",
     "MachineIdentifier",
+    "RelayAuthentication",
     "SipServers",
     "SixRd",
     "UserClass",
@@ -184,3 +185,15 @@ class SixRd:
     prefix_len: int
     prefix: IPv6Address
     border_relays: tuple[IPv4Address, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RelayAuthentication:
+    """Relay agent sub-option 8 (RFC 4030 section 4): algorithm, replay
+    detection method and value, the relay identifier, and the MAC."""
+
+    algorithm: int
+    rdm: int
+    replay_detection: int
+    relay_identifier: int
+    information: bytes
