@@ -116,10 +116,18 @@ class IntCodec(Codec[int]):
     def __init__(self, size: int, *, signed: bool = False, min_value: int | None = None):
         self.size = size
         self.signed = signed
+        # a lower bound (e.g. RFC 2132 9.10: "The minimum legal value is 576")
+        # is part of the format: strict decoding checks it too
+        self.structured = min_value is not None
         fmt = {1: "b", 2: "h", 4: "i"}[size]
         self._struct = struct.Struct("!" + (fmt if signed else fmt.upper()))
         self.min_len = self.max_len = size
         self.min_value = min_value
+
+    def validate(self, raw: bytes) -> None:
+        value = int.from_bytes(raw, "big", signed=self.signed)
+        if self.min_value is not None and value < self.min_value:
+            raise Malformed(f"{value} is below the minimum legal value {self.min_value}")
 
     def decode(self, raw: bytes) -> int:
         return int.from_bytes(raw, "big", signed=self.signed)
@@ -354,7 +362,9 @@ class TextCodec(Codec[str]):
 
     def decode(self, raw: bytes) -> str:
         if raw[-1:] == b"\0":
-            raw = raw.rstrip(b"\0")
+            # only trailing NULs go: a value of nothing but NULs stays as it
+            # is, since an empty text option cannot be written back
+            raw = raw.rstrip(b"\0") or raw
         try:
             return raw.decode("ascii")
         except UnicodeDecodeError:
@@ -490,6 +500,12 @@ def _skip_name(data: bytes, start: int, *, compressed: bool) -> int:
         i += 1 + length
 
 
+def _raise_length(codec: Codec[Any], n: int) -> None:
+    why = codec.check_length(n)
+    if why is not None:
+        raise Malformed(why, 0, BadOptionLength)
+
+
 def _split_name(name: str) -> list[bytes]:
     """Labels of a presentation-form name (``\\.`` escapes a dot inside a label)."""
     if not isinstance(name, str):
@@ -520,6 +536,9 @@ def _write_names(names: tuple[str, ...], *, compress: bool) -> bytes:
     out = bytearray()
     seen: dict[tuple[bytes, ...], int] = {}
     for name in names:
+        if name == ".":  # the root: just the zero-length label
+            out.append(0)
+            continue
         labels = _split_name(name)
         fqdn = labels[-1] == b""
         if fqdn:
@@ -803,9 +822,11 @@ class SubOptionsCodec(Codec[Options]):
 
     def validate(self, raw: bytes) -> None:
         # RFC 3046 section 2.0: sub-options are code/length/value with no
-        # PAD or END; known sub-options are checked against their format.
+        # PAD or END; known sub-options are checked against their format,
+        # repeated ones after concatenation, as parse_suboptions reads them.
         space = self.space
-        table = space._lengths or space.length_table()
+        values: dict[int, bytes] = {}
+        first: dict[int, int] = {}
         i, n = 0, len(raw)
         while i < n:
             if i + 2 > n:
@@ -814,18 +835,23 @@ class SubOptionsCodec(Codec[Options]):
             j = i + 2 + raw[i + 1]
             if j > n:
                 raise Malformed(f"sub-option {code} runs past the end", i, TruncatedOption)
-            chk = table[code][raw[i + 1]]
-            if chk:
-                spec = space[code]
-                try:
-                    if chk == 1:
-                        raise Malformed(f"{spec.codec.check_length(raw[i + 1])}", 0,
-                                        BadOptionLength)
-                    spec.codec.validate(raw[i + 2:j])
-                except Malformed as exc:
-                    raise Malformed(f"sub-option {code}: {exc.message}", i + 2 + exc.at,
-                                    exc.kind) from None
+            if code in values:
+                values[code] += raw[i + 2:j]
+            else:
+                values[code] = raw[i + 2:j]
+                first[code] = i
             i = j
+        for code, value in values.items():
+            spec = space.get(code)
+            if spec is None:
+                continue
+            try:
+                _raise_length(spec.codec, len(value))
+                if spec.codec.structured:
+                    spec.codec.validate(value)
+            except Malformed as exc:
+                raise Malformed(f"sub-option {code}: {exc.message}", first[code] + 2 + exc.at,
+                                exc.kind) from None
 
     def decode(self, raw: bytes) -> Options:
         return parse_suboptions(raw, self.space)
@@ -1032,14 +1058,25 @@ class TaggedCodec(Codec[tuple[int, Any]]):
 
     type_name = "tuple[int, ...]"
 
+    #: the inner value's own length rule is not expressible as the outer
+    #: one's, so a strict decoder always validates
+    structured = True
+
     def __init__(self, inner: Codec[Any]):
         self.inner = inner
         self.min_len = 1 + inner.min_len
-        self.structured = inner.structured
+
+    def validate(self, raw: bytes) -> None:
+        inner = raw[1:]
+        why = self.inner.check_length(len(inner))
+        if why is not None:
+            raise Malformed(why, 1, BadOptionLength)
+        try:
+            self.inner.validate(inner)
+        except Malformed as exc:
+            raise Malformed(exc.message, exc.at + 1, exc.kind) from None
 
     def decode(self, raw: bytes) -> tuple[int, Any]:
-        if len(raw) == 1:
-            return (raw[0], None)
         try:
             return (raw[0], self.inner.decode_checked(raw[1:]))
         except Malformed as exc:
@@ -1047,7 +1084,11 @@ class TaggedCodec(Codec[tuple[int, Any]]):
 
     def encode(self, value: tuple[int, Any]) -> bytes:
         tag, inner = value
-        return bytes((tag,)) + (b"" if inner is None else self.inner.encode(inner))
+        data = self.inner.encode(inner)
+        why = self.inner.check_length(len(data))
+        if why is not None:
+            raise ValueError(why)
+        return bytes((tag,)) + data
 
     def __repr__(self) -> str:
         return f"TaggedCodec({self.inner!r})"
@@ -1087,6 +1128,11 @@ class ListOfCodec(Codec[tuple[Any, ...]]):
         out = []
         for item in _as_tuple(value, "items"):
             data = self.inner.encode(item)
+            why = self.inner.check_length(len(data))
+            if why is not None:
+                raise ValueError(f"item {item!r}: {why}")
+            if len(data) >= 1 << (8 * self.prefix):
+                raise ValueError(f"item {item!r} is too long for a {self.prefix}-octet length")
             out.append(len(data).to_bytes(self.prefix, "big") + data)
         return b"".join(out)
 

@@ -496,6 +496,9 @@ def _encode_overloaded(m: Message, opts: Options, relay: bytes, limit: int) -> b
         m.op, m.htype, m.hlen, m.hops, m.xid, m.secs, m.flags, m.ciaddr.packed,
         m.yiaddr.packed, m.siaddr.packed, m.giaddr.packed, m.chaddr, sname, file)
     size = 241 + len(body)
+    if size > limit:  # option 82 alone may not fit the options field
+        raise MessageTooLarge(f"the options need {size} octets in the options field; the "
+                              f"maximum message is {limit}", option=_RELAY_AGENT)
     out = head + MAGIC_COOKIE + body + b"\xff"
     if size < BOOTP_MIN_SIZE:
         out += bytes(BOOTP_MIN_SIZE - size)

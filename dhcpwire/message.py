@@ -37,6 +37,11 @@ _set = object.__setattr__
 _OPCODES = {1: OpCode.BOOTREQUEST, 2: OpCode.BOOTREPLY}
 
 
+def _is_int(value: object) -> bool:
+    """An int or int subclass (an IntEnum such as HType), but not a bool."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _bad_int(name: str, value: object, bits: int) -> None:
     if not isinstance(value, int) or isinstance(value, bool):
         raise TypeError(f"{name} must be an int, not {type(value).__name__}")
@@ -111,19 +116,19 @@ class Message:
         # Unrolled: a server builds a Message per reply, so this is hot.
         op, htype, hlen, hops = self.op, self.htype, self.hlen, self.hops
         xid, secs, flags = self.xid, self.secs, self.flags
-        if (type(op) is not int and not isinstance(op, int)) or not 0 <= op <= 255:
+        if (type(op) is not int and not _is_int(op)) or not 0 <= op <= 255:
             _bad_int("op", op, 8)
-        if type(htype) is not int or not 0 <= htype <= 255:
+        if (type(htype) is not int and not _is_int(htype)) or not 0 <= htype <= 255:
             _bad_int("htype", htype, 8)
-        if type(hlen) is not int or not 0 <= hlen <= 255:
+        if (type(hlen) is not int and not _is_int(hlen)) or not 0 <= hlen <= 255:
             _bad_int("hlen", hlen, 8)
-        if type(hops) is not int or not 0 <= hops <= 255:
+        if (type(hops) is not int and not _is_int(hops)) or not 0 <= hops <= 255:
             _bad_int("hops", hops, 8)
-        if type(xid) is not int or not 0 <= xid <= 0xFFFFFFFF:
+        if (type(xid) is not int and not _is_int(xid)) or not 0 <= xid <= 0xFFFFFFFF:
             _bad_int("xid", xid, 32)
-        if type(secs) is not int or not 0 <= secs <= 0xFFFF:
+        if (type(secs) is not int and not _is_int(secs)) or not 0 <= secs <= 0xFFFF:
             _bad_int("secs", secs, 16)
-        if type(flags) is not int or not 0 <= flags <= 0xFFFF:
+        if (type(flags) is not int and not _is_int(flags)) or not 0 <= flags <= 0xFFFF:
             _bad_int("flags", flags, 16)
         if type(op) is not OpCode:
             _set(self, "op", _OPCODES.get(op, op))

@@ -84,6 +84,13 @@ def test_message_normalises_convenient_forms() -> None:
     assert Message(sname="").sname == b""  # type: ignore[arg-type]
 
 
+def test_message_accepts_int_enums_for_integer_fields() -> None:
+    msg = Message(htype=dhcpwire.HType.ETHERNET, op=OpCode.BOOTREPLY)
+    assert msg.htype == 1 and msg.op is OpCode.BOOTREPLY
+    with pytest.raises(TypeError):
+        Message(hops=True)
+
+
 def test_message_is_frozen() -> None:
     msg = Message()
     with pytest.raises(AttributeError):
