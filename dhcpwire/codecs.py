@@ -611,7 +611,12 @@ class DomainNameCodec(Codec[str]):
     type_name = "str"
 
     def decode(self, raw: bytes) -> str:
-        name, end, _ = _read_name(raw, 0, compressed=False)
+        name, end, terminated = _read_name(raw, 0, compressed=False)
+        if not terminated:
+            # RFC 1035 section 3.1: "each domain name is terminated by a
+            # length byte of zero" (only option 81 allows partial names)
+            raise Malformed("domain name does not end with the root label", end,
+                            TruncatedOption)
         if end != len(raw):
             raise Malformed("bytes after the domain name", end)
         return name[:-1] if name != "." else name

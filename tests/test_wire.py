@@ -552,3 +552,10 @@ def test_rfc2132_options_are_all_typed() -> None:
     # RFC 2132 defines 1-76 (less the unassigned), all with real structure
     for code in list(range(1, 77)):
         assert code in DEFAULT_REGISTRY, code
+
+
+def test_single_domain_name_must_end_with_the_root_label() -> None:
+    # found by the property tests: "a.b" without its zero octet lost its last letter
+    with pytest.raises(TruncatedOption):
+        decode(packet(b"\x89\x04\x01a\x01b\xff"))
+    assert decode(packet(b"\x89\x05\x01a\x01b\x00\xff")).options[137] == "a.b"
