@@ -417,65 +417,35 @@ def _read_name(data: bytes, start: int, *, compressed: bool) -> tuple[str, int, 
     following them always moves backwards: no loops, bounded work.
     """
     labels: list[str] = []
-    i = start
-    end_after: int | None = None
-    floor = start  # a pointer must point before this
-    n = len(data)
-    total = 0
-    while True:
-        if i >= n:
-            if end_after is None and not compressed and labels:
-                return ".".join(labels), i, False
-            raise Malformed("domain name runs past the end", i, TruncatedOption)
-        length = data[i]
-        if length == 0:
-            return ".".join(labels) + ".", (i + 1 if end_after is None else end_after), True
-        if length >= 0xC0:
-            if not compressed:
-                raise Malformed("compression pointer where compression is not allowed",
-                                i, BadCompressionPointer)
-            if i + 1 >= n:
-                raise Malformed("compression pointer runs past the end", i, TruncatedOption)
-            target = ((length & 0x3F) << 8) | data[i + 1]
-            if target >= floor:
-                raise Malformed(f"compression pointer to {target} does not point backwards",
-                                i, BadCompressionPointer)
-            if end_after is None:
-                end_after = i + 2
-            floor = target
-            i = target
-            continue
-        if length >= 0x40:
-            raise Malformed(f"label type 0x{length & 0xC0:02x} is not defined", i)
-        if i + 1 + length > n:
-            raise Malformed("label runs past the end", i, TruncatedOption)
-        total += length + 1
-        if total > 255:
-            raise Malformed("domain name longer than 255 octets", i)
-        label = data[i + 1:i + 1 + length]
-        text = label.decode("ascii", "surrogateescape")
-        if "." in text or "\\" in text:
-            text = text.replace("\\", "\\\\").replace(".", "\\.")
-        labels.append(text)
-        i += 1 + length
+    end, terminated = _walk_name(data, start, compressed, labels)
+    name = ".".join(labels)
+    return (name + "." if terminated else name), end, terminated
 
 
 def _skip_name(data: bytes, start: int, *, compressed: bool) -> int:
     """Validate one name at ``start`` like :func:`_read_name`, building no
     strings; return the offset just after it."""
+    return _walk_name(data, start, compressed, None)[0]
+
+
+def _walk_name(data: bytes, start: int, compressed: bool,
+               labels: list[str] | None) -> tuple[int, bool]:
+    """The one walk behind :func:`_read_name` and :func:`_skip_name`: returns
+    the offset after the name and whether the root label ended it, and
+    appends the labels (presentation form) to ``labels`` unless it is None."""
     i = start
     end_after = -1
-    floor = start
+    floor = start  # a pointer must point before this
     n = len(data)
     total = 0
     while True:
         if i >= n:
             if end_after < 0 and not compressed and i > start:
-                return i
+                return i, False
             raise Malformed("domain name runs past the end", i, TruncatedOption)
         length = data[i]
         if length == 0:
-            return i + 1 if end_after < 0 else end_after
+            return (i + 1 if end_after < 0 else end_after), True
         if length >= 0xC0:
             if not compressed:
                 raise Malformed("compression pointer where compression is not allowed",
@@ -497,6 +467,11 @@ def _skip_name(data: bytes, start: int, *, compressed: bool) -> int:
         total += length + 1
         if total > 255:
             raise Malformed("domain name longer than 255 octets", i)
+        if labels is not None:
+            text = data[i + 1:i + 1 + length].decode("ascii", "surrogateescape")
+            if "." in text or "\\" in text:
+                text = text.replace("\\", "\\\\").replace(".", "\\.")
+            labels.append(text)
         i += 1 + length
 
 
