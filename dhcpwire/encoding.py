@@ -22,10 +22,11 @@ Rules of this module:
 from __future__ import annotations
 
 import struct
+from ipaddress import IPv4Address
 from typing import Any, Final
 
 from ._table import DEFAULT_REGISTRY
-from .codecs import _IP_CACHE, ip4
+from .codecs import ip4
 from .constants import BOOTP_MIN_SIZE, DEFAULT_MAX_SIZE, MAGIC_COOKIE, OpCode
 from .errors import (
     BadOptionLength,
@@ -41,7 +42,7 @@ from .errors import (
     TruncatedOption,
 )
 from .message import Message, _Unfrozen, message_from_wire
-from .options import Options
+from .options import NO_TYPED, Options
 from .registry import Malformed, Registry
 
 __all__ = ["decode", "encode"]
@@ -49,12 +50,12 @@ __all__ = ["decode", "encode"]
 _new = object.__new__
 _OPCODES: Final = {1: OpCode.BOOTREQUEST, 2: OpCode.BOOTREPLY}
 _OPS: Final = tuple(_OPCODES.get(v, v) for v in range(256))
-_ZERO64 = bytes(64)
 _NO_CODES: Final[set[int]] = set()  # never added to: only lenient scans add, to their own set
-_ZERO128 = bytes(128)
 
 _HEADER: Final = struct.Struct("!BBBBIHH4s4s4s4s16s64s128s")
-_HEADER_COOKIE: Final = struct.Struct("!BBBBIHH4s4s4s4s16s64s128s4s")
+#: The header with the four addresses as one 16-octet field, sname and file
+#: as one 192-octet field, and the magic cookie.
+_HEADER_COOKIE: Final = struct.Struct("!BBBBIHH16s16s192s4s")
 _OVERLOAD: Final = 52
 _RELAY_AGENT: Final = 82
 #: IP (20) and UDP (8) headers: RFC 2131's 576 is an IP datagram size.
@@ -139,55 +140,143 @@ def decode(data: bytes, *, strict: bool = True,
     >>> encode(msg) == raw
     True
     """
-    if not isinstance(data, bytes):
-        if isinstance(data, (bytearray, memoryview)):
-            data = bytes(data)
-        else:
-            raise TypeError(f"decode() takes bytes, not {type(data).__name__}")
+    if type(data) is not bytes:
+        data = _as_bytes(data)
     n = len(data)
     if n < 240:
         return _decode_bootp(data, strict)
-    (op, htype, hlen, hops, xid, secs, flags, ci, yi, si, gi, chaddr, sname, file,
+    (op, htype, hlen, hops, xid, secs, flags, addresses, chaddr, sname_file,
      cookie) = _HEADER_COOKIE.unpack_from(data)
     if cookie != MAGIC_COOKIE:
         return _decode_bootp(data, strict)
 
+    # The fast path: one loop over the options field for the common packet
+    # -- no repeated code, nothing truncated, END present, every length right
+    # and no value that needs a structural check (table row entry 0). PAD
+    # and END are the two codes whose row is None. Anything else leaves the
+    # loop for _careful(), which reads the packet again and names each
+    # problem with its offset; running off the end shows as an IndexError.
     raw: dict[int, bytes] = {}
-    defects: list[Defect] | None = None if strict else []
-    table = registry._lengths or registry.length_table()
-    truncated: set[int] = _NO_CODES  # replaced by a new set when a scan needs one
-    check: list[int] | None = None  # codes whose length is wrong or that need a full decode
-    # Fast path: the options field in one loop. Anything unusual (a repeated
-    # code, a truncated option) goes to the careful _scan below.
+    table = registry._fast or registry.fast_table()
+    check: list[int] | None = None  # codes to validate fully (and option 52)
     i = 240
-    end_at = -1
     try:
-        while i < n:
+        while True:
             code = data[i]
-            if code == 255:
-                end_at = i
-                break
-            if code:
-                length = data[i + 1]
-                start = i + 2
-                i = start + length
-                if i > n or code in raw:
-                    raise _SlowPath
-                if table[code][length]:
-                    if check is None:
-                        check = [code]
-                    else:
-                        check.append(code)
-                raw[code] = data[start:i]
-            else:
-                i += 1
+            row = table[code]
+            if row is None:
+                if code:  # END
+                    break
+                i += 1  # PAD
+                continue
+            length = data[i + 1]
+            start = i + 2
+            i = start + length
+            if code in raw:
+                raise _SlowPath
+            if row[length]:
+                if check is None:
+                    check = [code]
+                else:
+                    check.append(code)
+            raw[code] = data[start:i]
     except (_SlowPath, IndexError):
-        end_at = -3
-    if end_at == -3:  # outside the except block, so errors carry no context
+        i = -1
+    tail = n - i - 1  # octets after END: RFC 2131 section 2 pads with zeros
+    if i < 0 or (tail and (tail >= _ZERO_TAILS_MAX
+                           or not data.endswith(_ZERO_TAILS[tail] or _zeros(tail)))):
+        raw, typed, sname, file, defects = _careful(data, strict, registry, raw, i)
+    else:
+        if sname_file == _ZERO192:
+            sname = file = b""
+        else:
+            # RFC 2131 section 2: sname and file are "null terminated strings"
+            sname = sname_file[:64].rstrip(b"\0")
+            file = sname_file[64:].rstrip(b"\0")
+        if check is None:
+            typed, defects = NO_TYPED, ()
+        else:
+            typed, sname, file, defects = _finish(data, None if strict else [], registry, raw,
+                                                  check, _NO_CODES, sname, file)
+    options = _new(Options)
+    options._raw = raw
+    options._typed = typed
+    options._registry = registry
+    options._wire = data
+    # The Message is built in place (see message._Unfrozen): validation is
+    # not needed, the header struct already fixed every size.
+    m: Any = _new(_Unfrozen)
+    m.op = _OPS[op]
+    m.htype = htype
+    m.hlen = hlen
+    m.hops = hops
+    m.xid = xid
+    m.secs = secs
+    m.flags = flags
+    m.ciaddr, m.yiaddr, m.siaddr, m.giaddr = _ADDRESSES.get(addresses) or _addresses(addresses)
+    m.chaddr = chaddr
+    m.sname = sname
+    m.file = file
+    m.options = options
+    m.vend = None
+    m.defects = defects
+    m.__class__ = Message
+    return m  # type: ignore[no-any-return]
+
+
+class _SlowPath(Exception):
+    pass
+
+
+def _as_bytes(data: object) -> bytes:
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        return bytes(data)
+    raise TypeError(f"decode() takes bytes, not {type(data).__name__}")
+
+
+#: Zero-filled bytes by length, made on first use: the fast path's test that
+#: only zeros follow END is one endswith() against the right one.
+_ZERO_TAILS_MAX: Final = 1500
+_ZERO_TAILS: list[bytes | None] = [None] * _ZERO_TAILS_MAX
+_ZERO192: Final = bytes(192)
+
+
+def _zeros(size: int) -> bytes:
+    zeros = _ZERO_TAILS[size] = bytes(size)
+    return zeros
+
+
+#: ciaddr, yiaddr, siaddr and giaddr (16 octets) -> their four IPv4Address:
+#: one lookup instead of four on the hot path. Bounded: cleared when full.
+_ADDRESSES: dict[bytes, tuple[IPv4Address, IPv4Address, IPv4Address, IPv4Address]] = {}
+_ADDRESSES_MAX: Final = 4096
+
+
+def _addresses(
+        packed: bytes) -> tuple[IPv4Address, IPv4Address, IPv4Address, IPv4Address]:
+    if len(_ADDRESSES) >= _ADDRESSES_MAX:
+        _ADDRESSES.clear()
+    four = _ADDRESSES[packed] = (ip4(packed[:4]), ip4(packed[4:8]), ip4(packed[8:12]),
+                                 ip4(packed[12:]))
+    return four
+
+
+def _careful(data: bytes, strict: bool, registry: Registry, raw: dict[int, bytes],
+             end_at: int,
+             ) -> tuple[dict[int, bytes], dict[int, Any], bytes, bytes, tuple[Defect, ...]]:
+    """What the fast path leaves when the options field itself is unusual: a
+    repeated or truncated option (the field is scanned again, option by
+    option), END missing or not followed by zeros. Returns the options'
+    bytes, their typed values (values kept raw in lenient mode), sname, file
+    and the defects; in strict mode raises the first problem.
+    """
+    n = len(data)
+    defects: list[Defect] | None = None if strict else []
+    truncated: set[int] = _NO_CODES  # replaced by a new set when a scan needs one
+    if end_at < 0:
         raw = {}
         truncated = set()
         end_at = _scan(data, 240, n, raw, truncated, defects, registry._rules, "the options field")
-        check = list(raw)
 
     err: DecodeError
     if end_at < 0:
@@ -200,26 +289,29 @@ def decode(data: bytes, *, strict: bool = True,
         if defects is None:
             raise err
         defects.append(_defect(err))
+    # RFC 2131 section 2: sname and file are "null terminated strings"
+    typed, sname, file, _ = _finish(data, defects, registry, raw, list(raw), truncated,
+                                    data[44:108].rstrip(b"\0"), data[108:236].rstrip(b"\0"))
+    return raw, typed, sname, file, () if defects is None else tuple(defects)
 
-    if sname == _ZERO64:
-        sname = b""
-    elif sname[-1] == 0:
-        sname = sname.rstrip(b"\0")
-    if file == _ZERO128:
-        file = b""
-    elif file[-1] == 0:
-        file = file.rstrip(b"\0")
-    mode = 0
+
+def _finish(data: bytes, defects: list[Defect] | None, registry: Registry,
+            raw: dict[int, bytes], check: list[int], truncated: set[int], sname: bytes,
+            file: bytes) -> tuple[dict[int, Any], bytes, bytes, tuple[Defect, ...]]:
+    """Option overload (52) and the values whose length or structure needs a
+    check (``check``); ``raw`` gains what 'file' and 'sname' carry. Returns
+    the typed values (only values kept raw), sname, file and the defects.
+    """
+    err: DecodeError
     if _OVERLOAD in raw:
         over = raw[_OVERLOAD]
-        mode = over[0] if len(over) == 1 else 0
-        if mode not in (1, 2, 3):
+        mode = _overload_mode(over)
+        if not mode:
             err = BadOptionValue(f"option overload value {over.hex()} is not 1, 2 or 3",
                                  offset=_find(data, _OVERLOAD), option=_OVERLOAD)
             if defects is None:
                 raise err
             defects.append(_defect(err))
-            mode = 0
         # RFC 3396 section 5: "the optional parameters field, the file field,
         # and the sname field, in that order."
         if truncated is _NO_CODES:
@@ -233,49 +325,25 @@ def decode(data: bytes, *, strict: bool = True,
         check = list(raw)
 
     typed: dict[int, Any] = {}
-    if check is not None:
-        if truncated:
-            for code in truncated:  # already a defect: kept raw, not checked again
-                typed[code] = raw[code]
-            check = [c for c in check if c not in truncated]
-        for code in check:
-            value = raw[code]
-            chk = table[code][len(value)] if len(value) < 256 else _long_check(
-                registry, code, value)
-            if chk:
-                _check_value(registry, code, value, chk, typed, data, defects)
-    options = _new(Options)
-    options._raw = raw
-    options._typed = typed
-    options._registry = registry
-    options._wire = (data, mode)
-    get = _IP_CACHE.get
-    # The Message is built in place (see message._Unfrozen): validation is
-    # not needed, the header struct already fixed every size.
-    m: Any = _new(_Unfrozen)
-    m.op = _OPS[op]
-    m.htype = htype
-    m.hlen = hlen
-    m.hops = hops
-    m.xid = xid
-    m.secs = secs
-    m.flags = flags
-    m.ciaddr = get(ci) or ip4(ci)
-    m.yiaddr = get(yi) or ip4(yi)
-    m.siaddr = get(si) or ip4(si)
-    m.giaddr = get(gi) or ip4(gi)
-    m.chaddr = chaddr
-    m.sname = sname
-    m.file = file
-    m.options = options
-    m.vend = None
-    m.defects = () if defects is None else tuple(defects)
-    m.__class__ = Message
-    return m  # type: ignore[no-any-return]
+    table = registry._lengths or registry.length_table()
+    if truncated:
+        for code in truncated:  # already a defect: kept raw, not checked again
+            typed[code] = raw[code]
+        check = [c for c in check if c not in truncated]
+    for code in check:
+        value = raw[code]
+        chk = table[code][len(value)] if len(value) < 256 else _long_check(
+            registry, code, value)
+        if chk:
+            _check_value(registry, code, value, chk, typed, data, defects)
+    return typed or NO_TYPED, sname, file, () if defects is None else tuple(defects)
 
 
-class _SlowPath(Exception):
-    pass
+def _overload_mode(value: bytes) -> int:
+    """Option 52's value as a mode: 1 'file', 2 'sname', 3 both (RFC 2132
+    section 9.3); 0 for anything else."""
+    mode = value[0] if len(value) == 1 else 0
+    return mode if mode in (1, 2, 3) else 0
 
 
 def _overloaded(data: bytes, start: int, end: int, raw: dict[int, bytes], truncated: set[int],
@@ -397,7 +465,9 @@ def encode(message: Message, *, registry: Registry | None = None,
     opts = m.options
     wire = opts._wire
     if wire is not None:
-        data, mode = wire
+        data = wire
+        over = opts._raw.get(_OVERLOAD)
+        mode = 0 if over is None else _overload_mode(over)
         # Unchanged options of a decoded message: write the original option
         # area, and the original file/sname when they carried options (then
         # the message's own file/sname must be empty, as decode left them).

@@ -15,6 +15,9 @@ Rules of this module:
 * Options decoded from a packet remember that packet's option area, so an
   unchanged message re-encodes byte for byte (PAD, split points, what
   follows END). Every change returns a new :class:`Options` without it.
+* A decoded :class:`Options` starts with a shared, never-written empty
+  cache of typed values (``NO_TYPED``); the first conversion gives it
+  its own. Decoding is hot, and most messages have no value typed at once.
 """
 
 from __future__ import annotations
@@ -28,12 +31,12 @@ from .registry import Malformed, Registry
 if TYPE_CHECKING:
     from .registry import OptionSpec
 
-__all__ = ["Options", "WireLayout", "parse_suboptions"]
+__all__ = ["Options", "parse_suboptions"]
 
-#: What a decoded packet's options looked like on the wire: the whole payload
-#: and the option overload mode (RFC 2132 section 9.3; 0 when none).
-WireLayout = tuple[bytes, int]
 _MISSING: Any = object()
+#: The typed-value cache of a freshly decoded Options: shared, so it is
+#: never written to (``__getitem__`` replaces it before caching).
+NO_TYPED: dict[int, Any] = {}
 
 
 _DEFAULT: list[Registry] = []
@@ -67,7 +70,10 @@ class Options(Mapping[int, Any]):
     _raw: dict[int, bytes]
     _typed: dict[int, Any]
     _registry: Registry
-    _wire: WireLayout | None
+    #: The whole payload of the packet these options were decoded from (its
+    #: option area and, with option 52, 'file'/'sname' are re-encoded as they
+    #: were); ``None`` for options built or changed by hand.
+    _wire: bytes | None
 
     def __init__(
         self, values: Mapping[int, Any] | Iterable[tuple[int, Any]] = (), *,
@@ -102,7 +108,7 @@ class Options(Mapping[int, Any]):
     @classmethod
     def _make(
         cls, raw: dict[int, bytes], typed: dict[int, Any], registry: Registry,
-        wire: WireLayout | None,
+        wire: bytes | None,
     ) -> Options:
         self = cls.__new__(cls)
         self._raw = raw
@@ -133,7 +139,11 @@ class Options(Mapping[int, Any]):
                     value = spec.codec.decode_checked(raw)
                 except Malformed as exc:
                     raise exc.kind(exc.message, offset=exc.at, option=code) from None
-        self._typed[code] = value
+        typed = self._typed
+        if typed is NO_TYPED:
+            self._typed = {code: value}
+        else:
+            typed[code] = value
         return value
 
     def __iter__(self) -> Iterator[int]:

@@ -133,7 +133,8 @@ class Registry:
     (PAD and END in the DHCP space).
     """
 
-    __slots__ = ("_by_code", "_by_name", "_decoders", "_lengths", "_rules", "reserved", "space")
+    __slots__ = ("_by_code", "_by_name", "_decoders", "_fast", "_lengths", "_rules", "reserved",
+                 "space")
 
     def __init__(
         self, specs: Iterable[OptionSpec[Any]] = (), *, space: str = "dhcp",
@@ -161,6 +162,7 @@ class Registry:
             for c, s in by_code.items()
         }
         self._lengths: list[bytes] | None = None
+        self._fast: tuple[tuple[int, ...] | None, ...] | None = None
         self._decoders = {c: s.codec.decode for c, s in by_code.items()}
 
     def length_table(self) -> list[bytes]:
@@ -171,6 +173,22 @@ class Registry:
         if table is None:
             table = self._lengths = [self._length_row(c) for c in range(256)]
         return table
+
+    def fast_table(self) -> tuple[tuple[int, ...] | None, ...]:
+        """For the decoder's hot loop: :meth:`length_table` as tuples (indexing
+        a tuple is the cheapest lookup CPython has), identical rows shared,
+        ``None`` for PAD (0) and END (255), and option overload (52) marked
+        for a full check at every length (it changes how the packet is read).
+        """
+        fast = self._fast
+        if fast is None:
+            shared: dict[bytes, tuple[int, ...]] = {}
+            rows: list[tuple[int, ...] | None] = [
+                shared.setdefault(row, tuple(row)) for row in self.length_table()]
+            rows[0] = rows[255] = None
+            rows[52] = (2,) * 256
+            fast = self._fast = tuple(rows)
+        return fast
 
     def _length_row(self, code: int) -> bytes:
         spec = self._by_code.get(code)

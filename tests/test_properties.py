@@ -50,6 +50,7 @@ from dhcpwire import (
     VendorInfo,
     decode,
     encode,
+    encoding,
 )
 from dhcpwire.codecs import (
     ClientFQDNCodec,
@@ -639,6 +640,11 @@ def _check_any_bytes(data: bytes) -> Message | None:
         assert lenient == m
         assert encode(m) == data  # an unchanged decoded message is written back exactly
         _touch(m.options, strict=True)
+        if m.vend is None:
+            # decode's fast path and its careful path (which rescans everything)
+            # agree on every packet the fast path accepts
+            raw, _, sname, file, defects = encoding._careful(data, True, DEFAULT_REGISTRY, {}, -1)
+            assert (raw, sname, file, defects) == (m.options._raw, m.sname, m.file, ())
     return m
 
 

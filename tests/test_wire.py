@@ -147,6 +147,55 @@ def test_nonzero_bytes_after_end_are_trailing_data() -> None:
     assert [d.kind for d in decode(raw, strict=False).defects] == [TrailingData]
 
 
+@pytest.mark.parametrize("zeros", [0, 1, 56, 1499, 1500, 4000])
+def test_zeros_after_end_of_any_length_are_accepted_and_kept(zeros: int) -> None:
+    raw = packet(b"\x35\x01\x01\xff" + bytes(zeros))
+    msg = decode(raw)
+    assert msg.defects == () and msg.message_type is MessageType.DISCOVER
+    assert encode(msg) == raw
+
+
+@pytest.mark.parametrize("zeros", [0, 300, 1499, 1500, 4000])
+def test_one_nonzero_octet_far_after_end_is_trailing_data(zeros: int) -> None:
+    raw = packet(b"\x35\x01\x01\xff" + bytes(zeros) + b"\x01" + bytes(7))
+    with pytest.raises(TrailingData) as exc:
+        decode(raw)
+    assert exc.value.offset == 244
+
+
+def test_decode_accepts_bytearray_memoryview_and_bytes_subclasses() -> None:
+    raw = packet(b"\x35\x01\x01\xff")
+
+    class Payload(bytes):
+        pass
+
+    for data in (bytearray(raw), memoryview(raw), Payload(raw)):
+        assert decode(data) == decode(raw)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        decode("35 01 01 ff")  # type: ignore[arg-type]
+
+
+def test_decoded_messages_do_not_share_typed_value_caches() -> None:
+    raw = packet(b"\x35\x01\x05\x03\x04\xc0\x00\x02\x01\xff")
+    first, second = decode(raw), decode(raw)
+    assert first.options[3] == (IPv4Address("192.0.2.1"),)
+    assert first.options._typed == {3: (IPv4Address("192.0.2.1"),)}
+    assert second.options._typed == {}  # nothing typed yet: the first cache is its own
+    assert decode(raw).options._typed == {}
+
+
+def test_addresses_decode_the_same_after_the_address_cache_is_cleared() -> None:
+    from dhcpwire import encoding
+
+    base = packet(b"\x35\x01\x05\xff")
+    for k in range(encoding._ADDRESSES_MAX + 2):  # fills the cache past its bound
+        raw = base[:12] + k.to_bytes(4, "big") + bytes(4) + bytes(4) + (k * 7).to_bytes(4, "big") \
+            + base[28:]
+        msg = decode(raw)
+        assert (msg.ciaddr, msg.giaddr) == (IPv4Address(k), IPv4Address(k * 7))
+    assert len(encoding._ADDRESSES) <= encoding._ADDRESSES_MAX
+
+
 def test_truncated_option_reports_offset_and_code_and_keeps_the_value_raw() -> None:
     raw = packet(b"\x35\x01\x01\x0c\x08abc")
     with pytest.raises(TruncatedOption) as exc:
