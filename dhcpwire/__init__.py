@@ -5,6 +5,8 @@ The public names are re-exported here; see the docs for the guide.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from . import codes
 from ._table import DEFAULT_REGISTRY, OPAQUE_SPACE, RELAY_AGENT_SPACE
 from .codes import *  # noqa: F403 - the option code constants are public API
@@ -41,20 +43,49 @@ from .errors import (
 from .message import ZERO_ADDRESS, Message
 from .options import Options
 from .registry import Codec, OptionSpec, Registry
-from .values import (
-    Authentication,
-    ClasslessRoute,
-    ClientFQDN,
-    ClientIdentifier,
-    ClientNDI,
-    MachineIdentifier,
-    RelayAuthentication,
-    SipServers,
-    SixRd,
-    UserClass,
-    VendorClass,
-    VendorInfo,
-)
+
+if TYPE_CHECKING:
+    from .values import (
+        Authentication,
+        ClasslessRoute,
+        ClientFQDN,
+        ClientIdentifier,
+        ClientNDI,
+        MachineIdentifier,
+        RelayAuthentication,
+        SipServers,
+        SixRd,
+        UserClass,
+        VendorClass,
+        VendorInfo,
+    )
+
+#: The value classes (dhcpwire.values) load on first use: see __getattr__.
+_VALUES = frozenset({
+    "Authentication",
+    "ClasslessRoute",
+    "ClientFQDN",
+    "ClientIdentifier",
+    "ClientNDI",
+    "MachineIdentifier",
+    "RelayAuthentication",
+    "SipServers",
+    "SixRd",
+    "UserClass",
+    "VendorClass",
+    "VendorInfo",
+})
+
+
+def __getattr__(name: str) -> Any:
+    # PEP 562: ``dhcpwire.ClasslessRoute`` and friends import dhcpwire.values
+    # when first asked for, so ``import dhcpwire`` does not build a dozen
+    # dataclasses that a program may never use.
+    if name in _VALUES:
+        from . import values
+
+        return getattr(values, name)
+    raise AttributeError(f"module 'dhcpwire' has no attribute {name!r}")
 
 __version__ = "0.1.0"
 

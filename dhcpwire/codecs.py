@@ -10,6 +10,9 @@ Rules of this module:
 * Addresses are :class:`ipaddress.IPv4Address`, lists are tuples, text is
   ``str``. Decoded address objects are shared through a bounded cache, since
   a server sees the same few thousand addresses again and again.
+* The value classes of structured options (:mod:`dhcpwire.values`, a dozen
+  dataclasses that take ~4 ms to create) are imported on first use, through
+  ``_v``: ``import dhcpwire`` stays fast for tools that never type them.
 """
 
 from __future__ import annotations
@@ -17,26 +20,41 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable
 from ipaddress import IPv4Address, IPv4Network, IPv6Address
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from .constants import MessageType
 from .errors import BadCompressionPointer, BadOptionLength, TruncatedOption
 from .options import Options, parse_suboptions
 from .registry import Codec, Malformed, Registry
-from .values import (
-    Authentication,
-    ClasslessRoute,
-    ClientFQDN,
-    ClientIdentifier,
-    ClientNDI,
-    MachineIdentifier,
-    RelayAuthentication,
-    SipServers,
-    SixRd,
-    UserClass,
-    VendorClass,
-    VendorInfo,
-)
+
+if TYPE_CHECKING:
+    from . import values as _v
+    from .values import (
+        Authentication,
+        ClasslessRoute,
+        ClientFQDN,
+        ClientIdentifier,
+        ClientNDI,
+        MachineIdentifier,
+        RelayAuthentication,
+        SipServers,
+        SixRd,
+        UserClass,
+        VendorClass,
+        VendorInfo,
+    )
+else:
+    class _LazyValues:
+        """Stands in for :mod:`dhcpwire.values` until a codec first needs it,
+        then puts the module itself in its place."""
+
+        def __getattr__(self, name: str) -> Any:
+            from . import values
+
+            globals()["_v"] = values
+            return getattr(values, name)
+
+    _v = _LazyValues()
 
 __all__ = [
     "IPV4",
@@ -290,7 +308,7 @@ class AddressPairs(Codec[tuple[tuple[IPv4Address, IPv4Address], ...]]):
         return b"".join(out)
 
 
-class ClasslessRoutesCodec(Codec[tuple[ClasslessRoute, ...]]):
+class ClasslessRoutesCodec(Codec["tuple[ClasslessRoute, ...]"]):
     """Options 121 and 249 (RFC 3442 section 2).
 
     "The significant portion of the subnet number is the subnet number with
@@ -327,14 +345,14 @@ class ClasslessRoutesCodec(Codec[tuple[ClasslessRoute, ...]]):
                 raise Malformed("route descriptor runs past the end", i, BadOptionLength)
             dest = int.from_bytes(raw[i + 1:i + 1 + sig].ljust(4, b"\0"), "big")
             net = IPv4Network((dest, width), strict=False)
-            routes.append(ClasslessRoute(net, ip4(raw[end - 4:end])))
+            routes.append(_v.ClasslessRoute(net, ip4(raw[end - 4:end])))
             i = end
         return tuple(routes)
 
     def encode(self, value: tuple[ClasslessRoute, ...]) -> bytes:
         out = bytearray()
         for route in _as_tuple(value, "ClasslessRoute"):
-            if not isinstance(route, ClasslessRoute):
+            if not isinstance(route, _v.ClasslessRoute):
                 raise TypeError(f"expected ClasslessRoute, got {type(route).__name__}")
             width = route.destination.prefixlen
             out.append(width)
@@ -600,7 +618,7 @@ class DomainNameCodec(Codec[str]):
         return _write_names((value if value.endswith(".") else value + ".",), compress=False)
 
 
-class ClientFQDNCodec(Codec[ClientFQDN]):
+class ClientFQDNCodec(Codec["ClientFQDN"]):
     """Option 81 (RFC 4702 section 2): flags, RCODE1, RCODE2, domain name.
 
     Section 2.3.1: with the E bit set the name "MUST be encoded in the
@@ -629,10 +647,10 @@ class ClientFQDNCodec(Codec[ClientFQDN]):
                     raise Malformed("bytes after the domain name", end)
         else:
             name = body.decode("ascii", "surrogateescape")
-        return ClientFQDN(flags, rc1, rc2, name)
+        return _v.ClientFQDN(flags, rc1, rc2, name)
 
     def encode(self, value: ClientFQDN) -> bytes:
-        if not isinstance(value, ClientFQDN):
+        if not isinstance(value, _v.ClientFQDN):
             raise TypeError(f"expected ClientFQDN, got {type(value).__name__}")
         head = bytes((value.flags, value.rcode1, value.rcode2))
         if not value.flags & 0x04:
@@ -647,7 +665,7 @@ class ClientFQDNCodec(Codec[ClientFQDN]):
 
 # -- identifiers and vendor data ----------------------------------------------
 
-class ClientIdentifierCodec(Codec[ClientIdentifier]):
+class ClientIdentifierCodec(Codec["ClientIdentifier"]):
     """Option 61 (RFC 2132 section 9.14; RFC 4361 section 6.1 for type 255).
 
     "The code for this option is 61, and its minimum length is 2."
@@ -658,15 +676,15 @@ class ClientIdentifierCodec(Codec[ClientIdentifier]):
     type_name = "ClientIdentifier"
 
     def decode(self, raw: bytes) -> ClientIdentifier:
-        return ClientIdentifier(raw[0], raw[1:])
+        return _v.ClientIdentifier(raw[0], raw[1:])
 
     def encode(self, value: ClientIdentifier) -> bytes:
-        if not isinstance(value, ClientIdentifier):
+        if not isinstance(value, _v.ClientIdentifier):
             raise TypeError(f"expected ClientIdentifier, got {type(value).__name__}")
         return bytes((value.type,)) + value.data
 
 
-class UserClassCodec(Codec[UserClass]):
+class UserClassCodec(Codec["UserClass"]):
     """Option 77 (RFC 3004 section 4): length-prefixed user class instances.
 
     Some clients send one bare string instead; when the bytes do not frame
@@ -683,13 +701,13 @@ class UserClassCodec(Codec[UserClass]):
         while i < n:
             length = raw[i]
             if length == 0 or i + 1 + length > n:
-                return UserClass((raw,), framed=False)
+                return _v.UserClass((raw,), framed=False)
             classes.append(raw[i + 1:i + 1 + length])
             i += 1 + length
-        return UserClass(tuple(classes))
+        return _v.UserClass(tuple(classes))
 
     def encode(self, value: UserClass) -> bytes:
-        if not isinstance(value, UserClass):
+        if not isinstance(value, _v.UserClass):
             raise TypeError(f"expected UserClass, got {type(value).__name__}")
         if not value.framed:
             if len(value.classes) != 1:
@@ -725,7 +743,7 @@ def _enterprise_block(enterprise: int, data: bytes) -> bytes:
     return enterprise.to_bytes(4, "big") + bytes((len(data),)) + data
 
 
-class VendorClassCodec(Codec[tuple[VendorClass, ...]]):
+class VendorClassCodec(Codec["tuple[VendorClass, ...]"]):
     """Option 124 (RFC 3925 section 3): per enterprise, length-prefixed class data."""
 
     __slots__ = ()
@@ -745,7 +763,7 @@ class VendorClassCodec(Codec[tuple[VendorClass, ...]]):
                                     BadOptionLength)
                 classes.append(data[i + 1:i + 1 + length])
                 i += 1 + length
-            out.append(VendorClass(enterprise, tuple(classes)))
+            out.append(_v.VendorClass(enterprise, tuple(classes)))
         return tuple(out)
 
     def encode(self, value: tuple[VendorClass, ...]) -> bytes:
@@ -767,7 +785,7 @@ def _suboption_pairs(data: bytes, base: int) -> tuple[tuple[int, bytes], ...]:
     return tuple(pairs)
 
 
-class VendorInfoCodec(Codec[tuple[VendorInfo, ...]]):
+class VendorInfoCodec(Codec["tuple[VendorInfo, ...]"]):
     """Option 125 (RFC 3925 section 4) and relay sub-option 9 (RFC 4243):
     per enterprise, code/length/value sub-options (kept in wire order)."""
 
@@ -777,7 +795,7 @@ class VendorInfoCodec(Codec[tuple[VendorInfo, ...]]):
     type_name = "tuple[VendorInfo, ...]"
 
     def decode(self, raw: bytes) -> tuple[VendorInfo, ...]:
-        return tuple(VendorInfo(e, _suboption_pairs(data, base))
+        return tuple(_v.VendorInfo(e, _suboption_pairs(data, base))
                      for e, data, base in _enterprise_blocks(raw))
 
     def encode(self, value: tuple[VendorInfo, ...]) -> bytes:
@@ -854,7 +872,7 @@ class SubOptionsCodec(Codec[Options]):
 
 
 
-class AuthenticationCodec(Codec[Authentication]):
+class AuthenticationCodec(Codec["Authentication"]):
     """Option 90 (RFC 3118 section 2): protocol, algorithm, RDM, 8-octet replay
     detection, then the authentication information."""
 
@@ -865,10 +883,10 @@ class AuthenticationCodec(Codec[Authentication]):
 
     def decode(self, raw: bytes) -> Authentication:
         p, a, r, rd = self._HEAD.unpack_from(raw)
-        return Authentication(p, a, r, rd, raw[11:])
+        return _v.Authentication(p, a, r, rd, raw[11:])
 
     def encode(self, value: Authentication) -> bytes:
-        if not isinstance(value, Authentication):
+        if not isinstance(value, _v.Authentication):
             raise TypeError(f"expected Authentication, got {type(value).__name__}")
         try:
             head = self._HEAD.pack(value.protocol, value.algorithm, value.rdm,
@@ -878,7 +896,7 @@ class AuthenticationCodec(Codec[Authentication]):
         return head + value.information
 
 
-class RelayAuthenticationCodec(Codec[RelayAuthentication]):
+class RelayAuthenticationCodec(Codec["RelayAuthentication"]):
     """Relay agent sub-option 8 (RFC 4030 section 4): Algorithm (1), MBZ and
     RDM (4 bits each), Replay Detection (8), Relay Identifier (4), then the
     Authentication Information."""
@@ -890,10 +908,10 @@ class RelayAuthenticationCodec(Codec[RelayAuthentication]):
 
     def decode(self, raw: bytes) -> RelayAuthentication:
         alg, rdm, replay, relay_id = self._HEAD.unpack_from(raw)
-        return RelayAuthentication(alg, rdm & 0x0F, replay, relay_id, raw[14:])
+        return _v.RelayAuthentication(alg, rdm & 0x0F, replay, relay_id, raw[14:])
 
     def encode(self, value: RelayAuthentication) -> bytes:
-        if not isinstance(value, RelayAuthentication):
+        if not isinstance(value, _v.RelayAuthentication):
             raise TypeError(f"expected RelayAuthentication, got {type(value).__name__}")
         if not 0 <= value.rdm <= 15:
             raise ValueError("RDM is a 4-bit field")
@@ -935,7 +953,7 @@ class RadiusAttributesCodec(Codec[tuple[tuple[int, bytes], ...]]):
         return b"".join(out)
 
 
-class SipServersCodec(Codec[SipServers]):
+class SipServersCodec(Codec["SipServers"]):
     """Option 120 (RFC 3361 section 3): an encoding octet, then domain names
     (0; compression allowed: "the domain names ... MAY be compressed") or
     IPv4 addresses (1)."""
@@ -950,18 +968,18 @@ class SipServersCodec(Codec[SipServers]):
         enc = raw[0]
         if enc == 0:
             try:
-                return SipServers(domains=self._NAMES.decode(raw[1:]))
+                return _v.SipServers(domains=self._NAMES.decode(raw[1:]))
             except Malformed as exc:
                 raise Malformed(exc.message, exc.at + 1, exc.kind) from None
         if enc == 1:
             if (len(raw) - 1) % 4 or len(raw) == 1:
                 raise Malformed("address list length is not a multiple of 4", 1,
                                 BadOptionLength)
-            return SipServers(addresses=IPV4_LIST.decode(raw[1:]))
+            return _v.SipServers(addresses=IPV4_LIST.decode(raw[1:]))
         raise Malformed(f"unknown encoding {enc}", 0)
 
     def encode(self, value: SipServers) -> bytes:
-        if not isinstance(value, SipServers):
+        if not isinstance(value, _v.SipServers):
             raise TypeError(f"expected SipServers, got {type(value).__name__}")
         if bool(value.domains) == bool(value.addresses):
             raise ValueError("give either domains or addresses")
@@ -970,7 +988,7 @@ class SipServersCodec(Codec[SipServers]):
         return b"\x01" + IPV4_LIST.encode(value.addresses)
 
 
-class ClientNDICodec(Codec[ClientNDI]):
+class ClientNDICodec(Codec["ClientNDI"]):
     """Option 94 (RFC 4578 section 2.2): type 1 (UNDI), major, minor."""
 
     __slots__ = ()
@@ -979,13 +997,13 @@ class ClientNDICodec(Codec[ClientNDI]):
     type_name = "ClientNDI"
 
     def decode(self, raw: bytes) -> ClientNDI:
-        return ClientNDI(raw[0], raw[1], raw[2])
+        return _v.ClientNDI(raw[0], raw[1], raw[2])
 
     def encode(self, value: ClientNDI) -> bytes:
         return bytes((value.interface_type, value.major, value.minor))
 
 
-class MachineIdCodec(Codec[MachineIdentifier]):
+class MachineIdCodec(Codec["MachineIdentifier"]):
     """Option 97 (RFC 4578 section 2.3): "Type 0 ... 16 octets" of GUID, so 17 octets."""
 
     __slots__ = ()
@@ -994,7 +1012,7 @@ class MachineIdCodec(Codec[MachineIdentifier]):
     type_name = "MachineIdentifier"
 
     def decode(self, raw: bytes) -> MachineIdentifier:
-        return MachineIdentifier(raw[0], raw[1:])
+        return _v.MachineIdentifier(raw[0], raw[1:])
 
     def encode(self, value: MachineIdentifier) -> bytes:
         if len(value.guid) != 16:
@@ -1120,7 +1138,7 @@ class ListOfCodec(Codec[tuple[Any, ...]]):
         return f"ListOfCodec({self.inner!r}, prefix={self.prefix})"
 
 
-class SixRdCodec(Codec[SixRd]):
+class SixRdCodec(Codec["SixRd"]):
     """Option 212 (RFC 5969 section 7.1.1): IPv4MaskLen (1), 6rdPrefixLen (1),
     6rdPrefix (16), then one or more 6rdBRIPv4Address (4 each)."""
 
@@ -1133,10 +1151,10 @@ class SixRdCodec(Codec[SixRd]):
         if (len(raw) - 18) % 4:
             raise Malformed("border relay list is not a multiple of 4 octets", 18,
                             BadOptionLength)
-        return SixRd(raw[0], raw[1], IPv6Address(raw[2:18]), IPV4_LIST.decode(raw[18:]))
+        return _v.SixRd(raw[0], raw[1], IPv6Address(raw[2:18]), IPV4_LIST.decode(raw[18:]))
 
     def encode(self, value: SixRd) -> bytes:
-        if not isinstance(value, SixRd):
+        if not isinstance(value, _v.SixRd):
             raise TypeError(f"expected SixRd, got {type(value).__name__}")
         return (bytes((value.ipv4_mask_len, value.prefix_len)) + value.prefix.packed
                 + IPV4_LIST.encode(value.border_relays))
