@@ -60,28 +60,12 @@ if TYPE_CHECKING:
         VendorInfo,
     )
 
-#: The value classes (dhcpwire.values) load on first use: see __getattr__.
-_VALUES = frozenset({
-    "Authentication",
-    "ClasslessRoute",
-    "ClientFQDN",
-    "ClientIdentifier",
-    "ClientNDI",
-    "MachineIdentifier",
-    "RelayAuthentication",
-    "SipServers",
-    "SixRd",
-    "UserClass",
-    "VendorClass",
-    "VendorInfo",
-})
-
-
 def __getattr__(name: str) -> Any:
-    # PEP 562: ``dhcpwire.ClasslessRoute`` and friends import dhcpwire.values
-    # when first asked for, so ``import dhcpwire`` does not build a dozen
-    # dataclasses that a program may never use.
-    if name in _VALUES:
+    # PEP 562: the value classes (``dhcpwire.ClasslessRoute`` and friends) are
+    # the public names not bound here; they import dhcpwire.values when first
+    # asked for, so ``import dhcpwire`` does not build a dozen dataclasses that
+    # a program may never use.
+    if name in __all__:
         from . import values
 
         return getattr(values, name)

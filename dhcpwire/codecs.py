@@ -29,20 +29,6 @@ from .registry import Codec, Malformed, Registry
 
 if TYPE_CHECKING:
     from . import values as _v
-    from .values import (
-        Authentication,
-        ClasslessRoute,
-        ClientFQDN,
-        ClientIdentifier,
-        ClientNDI,
-        MachineIdentifier,
-        RelayAuthentication,
-        SipServers,
-        SixRd,
-        UserClass,
-        VendorClass,
-        VendorInfo,
-    )
 else:
     class _LazyValues:
         """Stands in for :mod:`dhcpwire.values` until a codec first needs it,
@@ -308,7 +294,7 @@ class AddressPairs(Codec[tuple[tuple[IPv4Address, IPv4Address], ...]]):
         return b"".join(out)
 
 
-class ClasslessRoutesCodec(Codec["tuple[ClasslessRoute, ...]"]):
+class ClasslessRoutesCodec(Codec["tuple[_v.ClasslessRoute, ...]"]):
     """Options 121 and 249 (RFC 3442 section 2).
 
     "The significant portion of the subnet number is the subnet number with
@@ -332,7 +318,7 @@ class ClasslessRoutesCodec(Codec["tuple[ClasslessRoute, ...]"]):
             if i > n:
                 raise Malformed("route descriptor runs past the end", i, BadOptionLength)
 
-    def decode(self, raw: bytes) -> tuple[ClasslessRoute, ...]:
+    def decode(self, raw: bytes) -> tuple[_v.ClasslessRoute, ...]:
         routes = []
         i, n = 0, len(raw)
         while i < n:
@@ -349,7 +335,7 @@ class ClasslessRoutesCodec(Codec["tuple[ClasslessRoute, ...]"]):
             i = end
         return tuple(routes)
 
-    def encode(self, value: tuple[ClasslessRoute, ...]) -> bytes:
+    def encode(self, value: tuple[_v.ClasslessRoute, ...]) -> bytes:
         out = bytearray()
         for route in _as_tuple(value, "ClasslessRoute"):
             if not isinstance(route, _v.ClasslessRoute):
@@ -618,7 +604,7 @@ class DomainNameCodec(Codec[str]):
         return _write_names((value if value.endswith(".") else value + ".",), compress=False)
 
 
-class ClientFQDNCodec(Codec["ClientFQDN"]):
+class ClientFQDNCodec(Codec["_v.ClientFQDN"]):
     """Option 81 (RFC 4702 section 2): flags, RCODE1, RCODE2, domain name.
 
     Section 2.3.1: with the E bit set the name "MUST be encoded in the
@@ -635,7 +621,7 @@ class ClientFQDNCodec(Codec["ClientFQDN"]):
         if raw[0] & 0x04 and len(raw) > 3 and _skip_name(raw, 3, compressed=False) != len(raw):
             raise Malformed("bytes after the domain name", 3)
 
-    def decode(self, raw: bytes) -> ClientFQDN:
+    def decode(self, raw: bytes) -> _v.ClientFQDN:
         flags, rc1, rc2 = raw[0], raw[1], raw[2]
         body = raw[3:]
         if flags & 0x04:
@@ -649,7 +635,7 @@ class ClientFQDNCodec(Codec["ClientFQDN"]):
             name = body.decode("ascii", "surrogateescape")
         return _v.ClientFQDN(flags, rc1, rc2, name)
 
-    def encode(self, value: ClientFQDN) -> bytes:
+    def encode(self, value: _v.ClientFQDN) -> bytes:
         if not isinstance(value, _v.ClientFQDN):
             raise TypeError(f"expected ClientFQDN, got {type(value).__name__}")
         head = bytes((value.flags, value.rcode1, value.rcode2))
@@ -665,7 +651,7 @@ class ClientFQDNCodec(Codec["ClientFQDN"]):
 
 # -- identifiers and vendor data ----------------------------------------------
 
-class ClientIdentifierCodec(Codec["ClientIdentifier"]):
+class ClientIdentifierCodec(Codec["_v.ClientIdentifier"]):
     """Option 61 (RFC 2132 section 9.14; RFC 4361 section 6.1 for type 255).
 
     "The code for this option is 61, and its minimum length is 2."
@@ -675,16 +661,16 @@ class ClientIdentifierCodec(Codec["ClientIdentifier"]):
     min_len = 2
     type_name = "ClientIdentifier"
 
-    def decode(self, raw: bytes) -> ClientIdentifier:
+    def decode(self, raw: bytes) -> _v.ClientIdentifier:
         return _v.ClientIdentifier(raw[0], raw[1:])
 
-    def encode(self, value: ClientIdentifier) -> bytes:
+    def encode(self, value: _v.ClientIdentifier) -> bytes:
         if not isinstance(value, _v.ClientIdentifier):
             raise TypeError(f"expected ClientIdentifier, got {type(value).__name__}")
         return bytes((value.type,)) + value.data
 
 
-class UserClassCodec(Codec["UserClass"]):
+class UserClassCodec(Codec["_v.UserClass"]):
     """Option 77 (RFC 3004 section 4): length-prefixed user class instances.
 
     Some clients send one bare string instead; when the bytes do not frame
@@ -695,7 +681,7 @@ class UserClassCodec(Codec["UserClass"]):
     min_len = 1
     type_name = "UserClass"
 
-    def decode(self, raw: bytes) -> UserClass:
+    def decode(self, raw: bytes) -> _v.UserClass:
         classes = []
         i, n = 0, len(raw)
         while i < n:
@@ -706,7 +692,7 @@ class UserClassCodec(Codec["UserClass"]):
             i += 1 + length
         return _v.UserClass(tuple(classes))
 
-    def encode(self, value: UserClass) -> bytes:
+    def encode(self, value: _v.UserClass) -> bytes:
         if not isinstance(value, _v.UserClass):
             raise TypeError(f"expected UserClass, got {type(value).__name__}")
         if not value.framed:
@@ -743,7 +729,7 @@ def _enterprise_block(enterprise: int, data: bytes) -> bytes:
     return enterprise.to_bytes(4, "big") + bytes((len(data),)) + data
 
 
-class VendorClassCodec(Codec["tuple[VendorClass, ...]"]):
+class VendorClassCodec(Codec["tuple[_v.VendorClass, ...]"]):
     """Option 124 (RFC 3925 section 3): per enterprise, length-prefixed class data."""
 
     __slots__ = ()
@@ -751,7 +737,7 @@ class VendorClassCodec(Codec["tuple[VendorClass, ...]"]):
     structured = True
     type_name = "tuple[VendorClass, ...]"
 
-    def decode(self, raw: bytes) -> tuple[VendorClass, ...]:
+    def decode(self, raw: bytes) -> tuple[_v.VendorClass, ...]:
         out = []
         for enterprise, data, base in _enterprise_blocks(raw):
             classes = []
@@ -766,7 +752,7 @@ class VendorClassCodec(Codec["tuple[VendorClass, ...]"]):
             out.append(_v.VendorClass(enterprise, tuple(classes)))
         return tuple(out)
 
-    def encode(self, value: tuple[VendorClass, ...]) -> bytes:
+    def encode(self, value: tuple[_v.VendorClass, ...]) -> bytes:
         out = []
         for block in _as_tuple(value, "VendorClass"):
             data = b"".join(bytes((len(c),)) + c for c in block.classes)
@@ -785,7 +771,7 @@ def _suboption_pairs(data: bytes, base: int) -> tuple[tuple[int, bytes], ...]:
     return tuple(pairs)
 
 
-class VendorInfoCodec(Codec["tuple[VendorInfo, ...]"]):
+class VendorInfoCodec(Codec["tuple[_v.VendorInfo, ...]"]):
     """Option 125 (RFC 3925 section 4) and relay sub-option 9 (RFC 4243):
     per enterprise, code/length/value sub-options (kept in wire order)."""
 
@@ -794,11 +780,11 @@ class VendorInfoCodec(Codec["tuple[VendorInfo, ...]"]):
     structured = True
     type_name = "tuple[VendorInfo, ...]"
 
-    def decode(self, raw: bytes) -> tuple[VendorInfo, ...]:
+    def decode(self, raw: bytes) -> tuple[_v.VendorInfo, ...]:
         return tuple(_v.VendorInfo(e, _suboption_pairs(data, base))
                      for e, data, base in _enterprise_blocks(raw))
 
-    def encode(self, value: tuple[VendorInfo, ...]) -> bytes:
+    def encode(self, value: tuple[_v.VendorInfo, ...]) -> bytes:
         out = []
         for block in _as_tuple(value, "VendorInfo"):
             data = b"".join(bytes((c, len(v))) + v for c, v in block.suboptions)
@@ -872,7 +858,7 @@ class SubOptionsCodec(Codec[Options]):
 
 
 
-class AuthenticationCodec(Codec["Authentication"]):
+class AuthenticationCodec(Codec["_v.Authentication"]):
     """Option 90 (RFC 3118 section 2): protocol, algorithm, RDM, 8-octet replay
     detection, then the authentication information."""
 
@@ -881,11 +867,11 @@ class AuthenticationCodec(Codec["Authentication"]):
     type_name = "Authentication"
     _HEAD: Final = struct.Struct("!BBBQ")
 
-    def decode(self, raw: bytes) -> Authentication:
+    def decode(self, raw: bytes) -> _v.Authentication:
         p, a, r, rd = self._HEAD.unpack_from(raw)
         return _v.Authentication(p, a, r, rd, raw[11:])
 
-    def encode(self, value: Authentication) -> bytes:
+    def encode(self, value: _v.Authentication) -> bytes:
         if not isinstance(value, _v.Authentication):
             raise TypeError(f"expected Authentication, got {type(value).__name__}")
         try:
@@ -896,7 +882,7 @@ class AuthenticationCodec(Codec["Authentication"]):
         return head + value.information
 
 
-class RelayAuthenticationCodec(Codec["RelayAuthentication"]):
+class RelayAuthenticationCodec(Codec["_v.RelayAuthentication"]):
     """Relay agent sub-option 8 (RFC 4030 section 4): Algorithm (1), MBZ and
     RDM (4 bits each), Replay Detection (8), Relay Identifier (4), then the
     Authentication Information."""
@@ -906,11 +892,11 @@ class RelayAuthenticationCodec(Codec["RelayAuthentication"]):
     type_name = "RelayAuthentication"
     _HEAD: Final = struct.Struct("!BBQI")
 
-    def decode(self, raw: bytes) -> RelayAuthentication:
+    def decode(self, raw: bytes) -> _v.RelayAuthentication:
         alg, rdm, replay, relay_id = self._HEAD.unpack_from(raw)
         return _v.RelayAuthentication(alg, rdm & 0x0F, replay, relay_id, raw[14:])
 
-    def encode(self, value: RelayAuthentication) -> bytes:
+    def encode(self, value: _v.RelayAuthentication) -> bytes:
         if not isinstance(value, _v.RelayAuthentication):
             raise TypeError(f"expected RelayAuthentication, got {type(value).__name__}")
         if not 0 <= value.rdm <= 15:
@@ -953,7 +939,7 @@ class RadiusAttributesCodec(Codec[tuple[tuple[int, bytes], ...]]):
         return b"".join(out)
 
 
-class SipServersCodec(Codec["SipServers"]):
+class SipServersCodec(Codec["_v.SipServers"]):
     """Option 120 (RFC 3361 section 3): an encoding octet, then domain names
     (0; compression allowed: "the domain names ... MAY be compressed") or
     IPv4 addresses (1)."""
@@ -964,7 +950,7 @@ class SipServersCodec(Codec["SipServers"]):
     type_name = "SipServers"
     _NAMES: Final = DomainListCodec(compress=True)
 
-    def decode(self, raw: bytes) -> SipServers:
+    def decode(self, raw: bytes) -> _v.SipServers:
         enc = raw[0]
         if enc == 0:
             try:
@@ -978,7 +964,7 @@ class SipServersCodec(Codec["SipServers"]):
             return _v.SipServers(addresses=IPV4_LIST.decode(raw[1:]))
         raise Malformed(f"unknown encoding {enc}", 0)
 
-    def encode(self, value: SipServers) -> bytes:
+    def encode(self, value: _v.SipServers) -> bytes:
         if not isinstance(value, _v.SipServers):
             raise TypeError(f"expected SipServers, got {type(value).__name__}")
         if bool(value.domains) == bool(value.addresses):
@@ -988,7 +974,7 @@ class SipServersCodec(Codec["SipServers"]):
         return b"\x01" + IPV4_LIST.encode(value.addresses)
 
 
-class ClientNDICodec(Codec["ClientNDI"]):
+class ClientNDICodec(Codec["_v.ClientNDI"]):
     """Option 94 (RFC 4578 section 2.2): type 1 (UNDI), major, minor."""
 
     __slots__ = ()
@@ -996,14 +982,14 @@ class ClientNDICodec(Codec["ClientNDI"]):
     concatenates = False
     type_name = "ClientNDI"
 
-    def decode(self, raw: bytes) -> ClientNDI:
+    def decode(self, raw: bytes) -> _v.ClientNDI:
         return _v.ClientNDI(raw[0], raw[1], raw[2])
 
-    def encode(self, value: ClientNDI) -> bytes:
+    def encode(self, value: _v.ClientNDI) -> bytes:
         return bytes((value.interface_type, value.major, value.minor))
 
 
-class MachineIdCodec(Codec["MachineIdentifier"]):
+class MachineIdCodec(Codec["_v.MachineIdentifier"]):
     """Option 97 (RFC 4578 section 2.3): "Type 0 ... 16 octets" of GUID, so 17 octets."""
 
     __slots__ = ()
@@ -1011,10 +997,10 @@ class MachineIdCodec(Codec["MachineIdentifier"]):
     concatenates = False
     type_name = "MachineIdentifier"
 
-    def decode(self, raw: bytes) -> MachineIdentifier:
+    def decode(self, raw: bytes) -> _v.MachineIdentifier:
         return _v.MachineIdentifier(raw[0], raw[1:])
 
-    def encode(self, value: MachineIdentifier) -> bytes:
+    def encode(self, value: _v.MachineIdentifier) -> bytes:
         if len(value.guid) != 16:
             raise ValueError("the GUID is 16 octets")
         return bytes((value.type,)) + value.guid
@@ -1138,7 +1124,7 @@ class ListOfCodec(Codec[tuple[Any, ...]]):
         return f"ListOfCodec({self.inner!r}, prefix={self.prefix})"
 
 
-class SixRdCodec(Codec["SixRd"]):
+class SixRdCodec(Codec["_v.SixRd"]):
     """Option 212 (RFC 5969 section 7.1.1): IPv4MaskLen (1), 6rdPrefixLen (1),
     6rdPrefix (16), then one or more 6rdBRIPv4Address (4 each)."""
 
@@ -1147,13 +1133,13 @@ class SixRdCodec(Codec["SixRd"]):
     structured = True
     type_name = "SixRd"
 
-    def decode(self, raw: bytes) -> SixRd:
+    def decode(self, raw: bytes) -> _v.SixRd:
         if (len(raw) - 18) % 4:
             raise Malformed("border relay list is not a multiple of 4 octets", 18,
                             BadOptionLength)
         return _v.SixRd(raw[0], raw[1], IPv6Address(raw[2:18]), IPV4_LIST.decode(raw[18:]))
 
-    def encode(self, value: SixRd) -> bytes:
+    def encode(self, value: _v.SixRd) -> bytes:
         if not isinstance(value, _v.SixRd):
             raise TypeError(f"expected SixRd, got {type(value).__name__}")
         return (bytes((value.ipv4_mask_len, value.prefix_len)) + value.prefix.packed
