@@ -479,6 +479,14 @@ def _walk_name(data: bytes, start: int, compressed: bool,
         i += 1 + length
 
 
+def _first_suboption(raw: bytes, code: int) -> int:
+    """Offset of the first sub-option ``code`` in ``raw`` (error path only)."""
+    i = 0
+    while raw[i] != code:
+        i += 2 + raw[i + 1]
+    return i
+
+
 def _raise_length(codec: Codec[Any], n: int) -> None:
     why = codec.check_length(n)
     if why is not None:
@@ -808,9 +816,10 @@ class SubOptionsCodec(Codec[Options]):
         # RFC 3046 section 2.0: sub-options are code/length/value with no
         # PAD or END; known sub-options are checked against their format,
         # repeated ones after concatenation, as parse_suboptions reads them.
+        # The space's length table says which need a closer look (nonzero).
         space = self.space
+        table = space._lengths or space.length_table()
         values: dict[int, bytes] = {}
-        first: dict[int, int] = {}
         i, n = 0, len(raw)
         while i < n:
             if i + 2 > n:
@@ -823,19 +832,21 @@ class SubOptionsCodec(Codec[Options]):
                 values[code] += raw[i + 2:j]
             else:
                 values[code] = raw[i + 2:j]
-                first[code] = i
             i = j
         for code, value in values.items():
+            size = len(value)
+            if size < 256 and not table[code][size]:
+                continue
             spec = space.get(code)
             if spec is None:
                 continue
             try:
-                _raise_length(spec.codec, len(value))
+                _raise_length(spec.codec, size)
                 if spec.codec.structured:
                     spec.codec.validate(value)
             except Malformed as exc:
-                raise Malformed(f"sub-option {code}: {exc.message}", first[code] + 2 + exc.at,
-                                exc.kind) from None
+                raise Malformed(f"sub-option {code}: {exc.message}",
+                                _first_suboption(raw, code) + 2 + exc.at, exc.kind) from None
 
     def decode(self, raw: bytes) -> Options:
         return parse_suboptions(raw, self.space)

@@ -363,6 +363,20 @@ def test_relay_agent_suboptions_are_typed() -> None:
     assert relay[99] == b"\xff"  # unknown sub-option kept raw
 
 
+def test_bad_relay_suboption_length_names_the_suboption_offset() -> None:
+    # circuit id, then link selection (RFC 3527: 4 octets) with 3
+    value = b"\x01\x02ab\x05\x03\xc0\x00\x02"
+    raw = packet(b"\x35\x01\x01\x52" + bytes((len(value),)) + value + b"\xff")
+    with pytest.raises(BadOptionLength) as exc:
+        decode(raw)
+    assert exc.value.option == 82
+    # option 82 at 243, its value at 245, sub-option 5 at 249, its value at 251
+    assert exc.value.offset == 251
+    assert raw[exc.value.offset - 2] == 5
+    lenient = decode(raw, strict=False)
+    assert lenient.options[82] == value and [d.kind for d in lenient.defects] == [BadOptionLength]
+
+
 def test_truncated_relay_suboption_is_an_error_with_offset() -> None:
     with pytest.raises(TruncatedOption) as exc:
         decode(packet(b"\x35\x01\x01\x52\x05\x01\x05abc\xff"))
