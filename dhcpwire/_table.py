@@ -76,7 +76,9 @@ RELAY_AGENT_SPACE: Final = Registry([
     OptionSpec(10, "flags", U8, "RFC 5010 s3"),
     OptionSpec(11, "server-id-override", IPV4, "RFC 5107 s4"),
     OptionSpec(12, "relay-id", BytesCodec(), "RFC 6925 s5"),
-    OptionSpec(19, "relay-source-port", BytesCodec(min_len=0), "RFC 8357 s5.1"),
+    # RFC 8357 s5.1: a flag with no value (Len 0) saying the relay sent from a
+    # port other than 67; the port itself is the request's UDP source port.
+    OptionSpec(19, "relay-source-port", BytesCodec(min_len=0, max_len=0), "RFC 8357 s5.1"),
     OptionSpec(151, "virtual-subnet-selection", TaggedCodec(BytesCodec(min_len=0)), "RFC 6607 s3.2"),
     OptionSpec(152, "virtual-subnet-selection-control", BytesCodec(min_len=0, max_len=0), "RFC 6607 s3.3"),
 ], space="relay-agent")

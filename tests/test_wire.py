@@ -377,6 +377,17 @@ def test_bad_relay_suboption_length_names_the_suboption_offset() -> None:
     assert lenient.options[82] == value and [d.kind for d in lenient.defects] == [BadOptionLength]
 
 
+def test_relay_source_port_suboption_is_an_empty_flag() -> None:
+    # RFC 8357 s5.1: sub-option 19 carries no value; the port is the UDP source port
+    raw = packet(b"\x35\x01\x01\x52\x06\x01\x02ab\x13\x00\xff")
+    relay = decode(raw).options[82]
+    assert dhcpwire.RAI_RELAY_SOURCE_PORT in relay
+    assert relay[dhcpwire.RAI_RELAY_SOURCE_PORT] == b""
+    with pytest.raises(BadOptionLength) as exc:
+        decode(packet(b"\x35\x01\x01\x52\x04\x13\x02\x04\x2b\xff"))
+    assert exc.value.option == 82
+
+
 def test_truncated_relay_suboption_is_an_error_with_offset() -> None:
     with pytest.raises(TruncatedOption) as exc:
         decode(packet(b"\x35\x01\x01\x52\x05\x01\x05abc\xff"))
