@@ -87,8 +87,21 @@ def ip4(packed: bytes) -> IPv4Address:
     if addr is None:
         if len(_IP_CACHE) >= _IP_CACHE_MAX:
             _IP_CACHE.clear()
-        addr = _IP_CACHE[packed] = IPv4Address(packed)
+        addr = _IP_CACHE[packed] = _new_address(packed)
     return addr
+
+
+def _new_address(packed: bytes) -> IPv4Address:
+    # IPv4Address(packed) checks the type and length of what it is given and
+    # then stores the integer in its one slot, _ip; four octets from the
+    # decoder need no checks (tests/test_wire.py compares the two).
+    addr = _object_new(IPv4Address)
+    addr._ip = _from_bytes(packed, "big")  # type: ignore[attr-defined]
+    return addr
+
+
+_object_new = object.__new__
+_from_bytes = int.from_bytes
 
 
 def _packed(value: Any) -> bytes:

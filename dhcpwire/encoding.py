@@ -26,7 +26,7 @@ from ipaddress import IPv4Address
 from typing import Any, Final
 
 from ._table import DEFAULT_REGISTRY
-from .codecs import ip4
+from .codecs import _IP_CACHE, ip4
 from .constants import BOOTP_MIN_SIZE, DEFAULT_MAX_SIZE, MAGIC_COOKIE, OpCode
 from .errors import (
     BadOptionLength,
@@ -256,8 +256,10 @@ def _addresses(
         packed: bytes) -> tuple[IPv4Address, IPv4Address, IPv4Address, IPv4Address]:
     if len(_ADDRESSES) >= _ADDRESSES_MAX:
         _ADDRESSES.clear()
-    four = _ADDRESSES[packed] = (ip4(packed[:4]), ip4(packed[4:8]), ip4(packed[8:12]),
-                                 ip4(packed[12:]))
+    get = _IP_CACHE.get  # most of the four are known (0.0.0.0 above all): no call
+    ci, yi, si, gi = packed[:4], packed[4:8], packed[8:12], packed[12:]
+    four = _ADDRESSES[packed] = (get(ci) or ip4(ci), get(yi) or ip4(yi), get(si) or ip4(si),
+                                 get(gi) or ip4(gi))
     return four
 
 

@@ -184,6 +184,17 @@ def test_decoded_messages_do_not_share_typed_value_caches() -> None:
     assert decode(raw).options._typed == {}
 
 
+@pytest.mark.parametrize("value", [0, 1, 0xC0000201, 0x7F000001, 0xFFFFFFFF])
+def test_decoder_made_addresses_are_real_ipv4_addresses(value: int) -> None:
+    from dhcpwire.codecs import _new_address
+
+    made, real = _new_address(value.to_bytes(4, "big")), IPv4Address(value)
+    assert type(made) is IPv4Address
+    assert (made, hash(made), str(made), made.packed) == (real, hash(real), str(real), real.packed)
+    assert made.is_private == real.is_private and made + 0 == real
+    assert IPv4Network(f"{made}/32").network_address == real
+
+
 def test_addresses_decode_the_same_after_the_address_cache_is_cleared() -> None:
     from dhcpwire import encoding
 
