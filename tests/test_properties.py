@@ -521,7 +521,9 @@ def _crowded_options() -> st.SearchStrategy[Options]:
                             st.one_of(value_strategy(relay), big_relay))
     pairs = st.one_of(option_strategy(DEFAULT_REGISTRY, exclude={OPTION_OVERLOAD}),
                       _FILLER, _FILLER, relay_pairs)
-    return st.lists(pairs, min_size=2, max_size=12, unique_by=lambda p: p[0]).map(Options)
+    # a later pair of the same code replaces the earlier one (no unique_by: its
+    # filter makes hypothesis print the whole strategy's repr, 32 kB, as a warning)
+    return st.lists(pairs, min_size=2, max_size=12).map(lambda ps: Options(dict(ps)))
 
 
 _CROWDED = st.deferred(_crowded_options)
