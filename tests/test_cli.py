@@ -264,3 +264,35 @@ def test_table_5_request_states_follow_table_4() -> None:
     assert [str(f) for f in check_client(req())] == [
         "error: DHCPREQUEST: neither option 54, 'ciaddr' nor option 50: "
         "no state of table 4 sends it"]
+
+
+class _Terminal(io.StringIO):
+    """A stderr that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def _many_frames_pcap(path: Path, count: int) -> None:
+    """A pcap of ``count`` copies of the DORA capture's first frame."""
+    data = DORA.read_bytes()
+    header, first = data[:24], data[24:]
+    caplen = int.from_bytes(first[8:12], "little" if data[:4] == b"\xd4\xc3\xb2\xa1" else "big")
+    record = first[:16 + caplen]
+    path.write_bytes(header + record * count)
+
+
+def test_decode_shows_a_packet_count_on_a_terminal_and_clears_it(tmp_path: Path) -> None:
+    capture = tmp_path / "many.pcap"
+    _many_frames_pcap(capture, 1200)
+    out, err = io.StringIO(), _Terminal()
+    assert main(["decode", "--summary", str(capture)], out=out, err=err) == 0
+    assert len(out.getvalue().splitlines()) == 1200
+    assert err.getvalue() == "\r500 packets...\r1000 packets...\r" + " " * 24 + "\r"
+
+
+def test_decode_shows_no_count_when_stderr_is_not_a_terminal(tmp_path: Path) -> None:
+    capture = tmp_path / "many.pcap"
+    _many_frames_pcap(capture, 1200)
+    status, out, err = run("decode", "--summary", str(capture))
+    assert status == 0 and len(out.splitlines()) == 1200 and err == ""
