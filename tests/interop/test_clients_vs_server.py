@@ -5,7 +5,9 @@ For each of busybox udhcpc, ISC dhclient and dhcpcd, in two namespaces
 the pool, and its hook script receives the configured router, DNS server,
 domain and classless routes; it renews at T1 (the server journals a
 renewal); it releases (the server journals the release); a second run gets
-the same address back. Every captured packet is then checked.
+the same address back. Then REBINDING: unicast renewals lost on the link, each
+client broadcasts its DHCPREQUEST after T2 and the server extends the lease.
+Every captured packet is then checked.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from dhcpwire import REQUESTED_IP_ADDRESS, SERVER_IDENTIFIER, MessageType
+from dhcpwire.pcap import read_datagrams
 
 from .harness import Link, Namespace, Process, capture, require, wait_for
 from .peers import check_capture, journal_actions, start_server
@@ -92,7 +97,10 @@ def dhclient_files(tmp: Path) -> list[str]:
                     "array of unsigned integer 8;\n"
                     "request subnet-mask, broadcast-address, routers, domain-name, "
                     "domain-name-servers, rfc3442-classless-static-routes;\n"
-                    "timeout 20;\n")
+                    "timeout 20;\n"
+                    # retransmit every second or two: with 20-second leases the default
+                    # (10 s, backing off) sends nothing between T2 and expiry
+                    "initial-interval 1;\nbackoff-cutoff 2;\n")
     hook = script(tmp / "dhclient.sh", f"""
 echo "$reason|ip=$new_ip_address|mask=$new_subnet_mask|router=$new_routers\
 |dns=$new_domain_name_servers|domain=$new_domain_name\
@@ -205,3 +213,57 @@ def test_real_client_against_dhcpwire_server(real: RealClient, net: Link,
         proc.stop()
         time.sleep(0.2)
     check_capture(pcap, min_packets=6)
+
+
+REBIND_EVENTS = ("renew", "RENEW", "REBIND")
+
+
+@pytest.mark.parametrize("real", CLIENTS, ids=[c.name for c in CLIENTS])
+def test_real_client_rebinds_with_dhcpwire_server(real: RealClient, net: Link,
+                                                  tmp_path: Path) -> None:
+    """RFC 2131 section 4.4.5: a client whose unicast renewals go unanswered
+    broadcasts its DHCPREQUEST (REBINDING: 'ciaddr' set, no server identifier)
+    once T2 has passed, and the server extends the lease.
+
+    Right after the client binds, its neighbour entry for the server is
+    pointed at a MAC address nobody has, so its unicast DHCPREQUESTs are lost
+    on the link; broadcasts still reach the server.
+    """
+    require("ip", "dumpcap", "tshark", *real.tools)
+    (tmp_path / "dhcpcd-db").mkdir()
+    server_ns = net.namespace("srv")
+    client_ns = net.namespace("cli")
+    net.connect(server_ns, "eth0", client_ns, "eth0", a_addr=f"{SERVER_IP}/24")
+    with capture(server_ns, "eth0", tmp_path / f"{real.name}-rebind.pcapng") as pcap:
+        server, journal = start_server(server_ns, tmp_path, SERVER_CONFIG)
+        proc = real.start(client_ns, tmp_path, 1)
+        wait_for(lambda: any(e in real.bound_events for e, _ in events(tmp_path)), 20,
+                 f"{real.name} to bind\n{proc.output()}\n{server.text()}")
+        address = next(env["ip"] for e, env in events(tmp_path) if e in real.bound_events)
+        client_ns.run("ip", "neigh", "replace", SERVER_IP, "dev", "eth0",
+                      "lladdr", "02:00:00:00:de:ad", "nud", "permanent")
+        bound_at, journaled = len(events(tmp_path)), len(journal_actions(journal))
+        wait_for(lambda: any(e in REBIND_EVENTS for e, _ in events(tmp_path)[bound_at:]),
+                 LEASE + 5, f"{real.name} to rebind\n{proc.output()}\n{server.text()}")
+        extended = next(env for e, env in events(tmp_path)[bound_at:] if e in REBIND_EVENTS)
+        assert extended["ip"] == address
+        # The server extends the binding ("renewed"), or -- when the client's
+        # clock for the lease started later than the server's, as dhcpcd's does
+        # after its ARP probe, and the REBINDING request came after the
+        # server's expiry -- binds the same address again ("committed").
+        after = journal_actions(journal)[journaled:]
+        assert any(a["action"] in ("renewed", "committed") and a["lease"]["address"] == address
+                   for a in after), after
+        assert proc.alive()
+        proc.stop()
+        time.sleep(0.2)
+    messages = check_capture(pcap, min_packets=4)
+    datagrams = list(read_datagrams(pcap.read_bytes()))
+    rebinding = [m for m, d in zip(messages, datagrams, strict=True)
+                 if m.message_type is MessageType.REQUEST and str(m.ciaddr) == address
+                 and str(d.dst) == "255.255.255.255"]
+    assert rebinding, "no broadcast DHCPREQUEST with ciaddr set (REBINDING) was captured"
+    assert all(SERVER_IDENTIFIER not in m.options and REQUESTED_IP_ADDRESS not in m.options
+               for m in rebinding)
+    acked = {m.xid for m in messages if m.message_type is MessageType.ACK}
+    assert any(m.xid in acked for m in rebinding), "the server did not ACK the REBINDING request"
