@@ -26,7 +26,7 @@ from ipaddress import IPv4Address
 from typing import Any, Final
 
 from ._table import DEFAULT_REGISTRY
-from .codecs import _IP_CACHE, ip4
+from .codecs import ip4
 from .constants import BOOTP_MIN_SIZE, DEFAULT_MAX_SIZE, MAGIC_COOKIE, OpCode
 from .errors import (
     BadOptionLength,
@@ -263,10 +263,8 @@ def _addresses(
         packed: bytes) -> tuple[IPv4Address, IPv4Address, IPv4Address, IPv4Address]:
     if len(_ADDRESSES) >= _ADDRESSES_MAX:
         _ADDRESSES.clear()
-    get = _IP_CACHE.get  # most of the four are known (0.0.0.0 above all): no call
-    ci, yi, si, gi = packed[:4], packed[4:8], packed[8:12], packed[12:]
-    four = _ADDRESSES[packed] = (get(ci) or ip4(ci), get(yi) or ip4(yi), get(si) or ip4(si),
-                                 get(gi) or ip4(gi))
+    four = _ADDRESSES[packed] = (ip4(packed[:4]), ip4(packed[4:8]), ip4(packed[8:12]),
+                                 ip4(packed[12:]))
     return four
 
 
@@ -299,9 +297,9 @@ def _careful(data: bytes, strict: bool, registry: Registry, raw: dict[int, bytes
             raise err
         defects.append(_defect(err))
     # RFC 2131 section 2: sname and file are "null terminated strings"
-    typed, sname, file, _ = _finish(data, defects, registry, raw, list(raw), truncated,
-                                    data[44:108].rstrip(b"\0"), data[108:236].rstrip(b"\0"))
-    return raw, typed, sname, file, () if defects is None else tuple(defects)
+    typed, sname, file, found = _finish(data, defects, registry, raw, list(raw), truncated,
+                                        data[44:108].rstrip(b"\0"), data[108:236].rstrip(b"\0"))
+    return raw, typed, sname, file, found
 
 
 def _finish(data: bytes, defects: list[Defect] | None, registry: Registry,
@@ -482,10 +480,10 @@ def encode(message: Message, *, registry: Registry | None = None,
         # area, and the original file/sname when they carried options (then
         # the message's own file/sname must be empty, as decode left them).
         if not (mode & 1 and m.file) and not (mode & 2 and m.sname):
-            if mode:
-                head = head[:44] + data[44:236] if mode == 3 else (
-                    head[:44] + data[44:108] + head[108:236] if mode == 2
-                    else head[:108] + data[108:236])
+            if mode & 2:
+                head = head[:44] + data[44:108] + head[108:]
+            if mode & 1:
+                head = head[:108] + data[108:236]
             out = head + data[236:]
             if max_size is not None and len(out) > max_size:
                 raise MessageTooLarge(f"{len(out)} octets is over the maximum {max_size}")
