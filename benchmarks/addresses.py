@@ -31,7 +31,8 @@ from codec import floor_decode  # noqa: E402
 from packets import PACKETS, TYPICAL_ACK  # noqa: E402
 
 import dhcpwire  # noqa: E402
-from dhcpwire import codecs, encoding  # noqa: E402
+from dhcpwire.wire import decoder as encoding  # noqa: E402
+from dhcpwire.wire.codecs import common as codecs  # noqa: E402
 
 
 def _per_packet(decode: Callable[[bytes], object], packets: list[bytes], cold: bool) -> float:

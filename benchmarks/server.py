@@ -56,7 +56,7 @@ if str(ROOT) not in sys.path:
 from dhcpwire import ClientIdentifier, Message, MessageType, decode, encode  # noqa: E402
 from dhcpwire import codes as c  # noqa: E402
 from dhcpwire.server import (  # noqa: E402
-    SendReply,
+    Send,
     ServerConfig,
     Subnet,
     expire,
@@ -142,20 +142,20 @@ class Case:
         for n, wire in enumerate(self.discovers):
             state, actions = handle(state, decode(wire), now=NOW)
             offer = actions[-1]
-            assert isinstance(offer, SendReply), actions
+            assert isinstance(offer, Send), actions
             self.requests.append(message(
                 MessageType.REQUEST, size + n, requested_ip_address=offer.message.yiaddr,
                 server_identifier=SERVER))
             state, actions = handle(state, decode(self.requests[-1]), now=NOW)
             ack = actions[-1]
-            assert isinstance(ack, SendReply) and ack.message.message_type == MessageType.ACK
+            assert isinstance(ack, Send) and ack.message.message_type == MessageType.ACK
         # bound clients renewing (RENEWING: unicast, 'ciaddr' set)
         step = max(1, size // self.count)
         bound = [i for i in range(0, size, step) if i % 10 != 9][:self.count]
         self.renewals = [message(MessageType.REQUEST, i, ciaddr=IPv4Address(FIRST + i))
                          for i in bound]
         state, actions = handle(self.base, decode(self.renewals[0]), now=NOW)
-        assert isinstance(actions[-1], SendReply)
+        assert isinstance(actions[-1], Send)
         assert actions[-1].message.message_type == MessageType.ACK
 
     def exchanges(self) -> float:

@@ -8,9 +8,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import codes
-from ._table import DEFAULT_REGISTRY, OPAQUE_SPACE, RELAY_AGENT_SPACE
 from .codes import *  # noqa: F403 - the option code constants are public API
-from .constants import (
+from .wire.constants import (
     BROADCAST_FLAG,
     CLIENT_PORT,
     MAGIC_COOKIE,
@@ -19,14 +18,16 @@ from .constants import (
     MessageType,
     OpCode,
 )
-from .encoding import decode, encode
-from .errors import (
+from .wire.decoder import decode
+from .wire.encoder import encode
+from .wire.errors import (
     BadCompressionPointer,
     BadOptionLength,
     BadOptionValue,
     CaptureError,
     DecodeError,
     Defect,
+    DhcpwireDeprecationWarning,
     DhcpwireError,
     DuplicateOption,
     EncodeError,
@@ -40,12 +41,14 @@ from .errors import (
     TruncatedHeader,
     TruncatedOption,
 )
-from .message import ZERO_ADDRESS, Message
-from .options import Options
-from .registry import Codec, OptionSpec, Registry
+from .wire.mapping import OptionMap
+from .wire.message import ZERO_ADDRESS, Message
+from .wire.options import Options
+from .wire.registry import Codec, OptionSpec, Registry
+from .wire.table import DEFAULT_REGISTRY, OPAQUE_SPACE, RELAY_AGENT_SPACE
 
 if TYPE_CHECKING:
-    from .values import (
+    from .wire.values import (
         Authentication,
         ClasslessRoute,
         ClientFQDN,
@@ -65,11 +68,16 @@ def __getattr__(name: str) -> Any:
     # the public names not bound here; they import dhcpwire.values when first
     # asked for, so ``import dhcpwire`` does not build a dozen dataclasses that
     # a program may never use.
-    if name in __all__:
-        from . import values
+    if name in _VALUES:
+        from .wire import values
 
         return getattr(values, name)
     raise AttributeError(f"module 'dhcpwire' has no attribute {name!r}")
+
+_VALUES = frozenset({
+    "Authentication", "ClasslessRoute", "ClientFQDN", "ClientIdentifier", "ClientNDI",
+    "MachineIdentifier", "RelayAuthentication", "SipServers", "SixRd", "UserClass",
+    "VendorClass", "VendorInfo"})
 
 __version__ = "0.1.0"
 
@@ -94,6 +102,7 @@ __all__ = [
     "Codec",
     "DecodeError",
     "Defect",
+    "DhcpwireDeprecationWarning",
     "DhcpwireError",
     "DuplicateOption",
     "EncodeError",
@@ -107,6 +116,7 @@ __all__ = [
     "OptionClash",
     "OptionSpec",
     "OptionValueError",
+    "OptionMap",
     "Options",
     "Registry",
     "RelayAuthentication",

@@ -19,16 +19,16 @@ from collections.abc import Collection
 from ipaddress import IPv4Address
 from typing import Final
 
-from ._table import RELAY_AGENT_SPACE
-from .codes import RELAY_AGENT_INFORMATION
-from .constants import OpCode
-from .message import ZERO_ADDRESS, Message
-from .options import Options
+from .protocol.actions import BROADCAST, Send
+from .wire.codes import RELAY_AGENT_INFORMATION
+from .wire.constants import CLIENT_PORT, OpCode
+from .wire.mapping import OptionMap
+from .wire.message import ZERO_ADDRESS, Message
+from .wire.options import Options
+from .wire.table import RELAY_AGENT_SPACE
 
 __all__ = ["BROADCAST", "DEFAULT_MAX_HOPS", "agent_information", "relay_reply", "relay_request"]
 
-#: The limited broadcast address (RFC 1542 section 4.1.2).
-BROADCAST: Final = IPv4Address("255.255.255.255")
 #: RFC 1542 section 4.1.1: "The relay agent MUST silently discard BOOTREQUEST
 #: messages whose 'hops' field exceeds the value 16."
 DEFAULT_MAX_HOPS: Final = 16
@@ -38,7 +38,7 @@ _AGENT_REMOTE_ID: Final = 2
 
 
 def agent_information(circuit_id: bytes | None = None,
-                      remote_id: bytes | None = None) -> Options | None:
+                      remote_id: bytes | None = None) -> OptionMap | None:
     """The option 82 value a relay adds: sub-options 1 and 2 (RFC 3046 section 2.0).
 
     ``None`` when neither is given: RFC 3046 section 2.0, "at least one
@@ -49,7 +49,7 @@ def agent_information(circuit_id: bytes | None = None,
         subs[_AGENT_CIRCUIT_ID] = bytes(circuit_id)
     if remote_id is not None:
         subs[_AGENT_REMOTE_ID] = bytes(remote_id)
-    return Options(subs, registry=RELAY_AGENT_SPACE) if subs else None
+    return OptionMap(subs, registry=RELAY_AGENT_SPACE) if subs else None
 
 
 def relay_request(message: Message, *, giaddr: IPv4Address, circuit_id: bytes | None = None,
@@ -125,14 +125,14 @@ def relay_request(message: Message, *, giaddr: IPv4Address, circuit_id: bytes | 
 def relay_reply(message: Message, *, circuit_id: bytes | None = None,
                 remote_id: bytes | None = None,
                 interfaces: Collection[IPv4Address] | None = None,
-                ) -> tuple[Message, IPv4Address, bool, bytes | None] | None:
+                ) -> Send | None:
     """How to deliver the BOOTREPLY ``message`` from a server to the client, or ``None``.
 
-    Returns ``(message, destination, broadcast, hardware_address)``: the
-    message to send to UDP port 68 (RFC 1542 section 4.1.2: "The reply MUST
-    have its UDP destination port set to BOOTPC (68)"), its IP destination,
-    whether it is an IP and link-layer broadcast, and otherwise the client
-    hardware address to address the frame to. ``circuit_id``/``remote_id``
+    Returns the :class:`~dhcpwire.protocol.actions.Send` of the message to
+    UDP port 68 (RFC 1542 section 4.1.2: "The reply MUST have its UDP
+    destination port set to BOOTPC (68)"): its IP destination (a broadcast,
+    or a unicast), and for a unicast to a client without an address, the
+    client hardware address to address the frame to. ``circuit_id``/``remote_id``
     are what this relay adds to requests (the same values as given to
     :func:`relay_request`), so that it removes its own option 82 and no
     other. ``interfaces``, when given, are this relay's addresses: a reply
@@ -164,18 +164,19 @@ def relay_reply(message: Message, *, circuit_id: bytes | None = None,
     # 255.255.255.255 as the IP destination address and the link-layer
     # broadcast address as the link-layer destination address."
     if message.broadcast:
-        return message, BROADCAST, True, None
+        return Send(message=message, destination=BROADCAST, port=CLIENT_PORT)
     # "If the BROADCAST flag is cleared (0), the reply SHOULD be sent as an
     # IP unicast to the IP address specified by the 'yiaddr' field and the
     # link-layer address specified in the 'chaddr' field."
     hardware = message.client_hwaddr if 0 < message.hlen <= 16 else None
     if message.yiaddr != ZERO_ADDRESS and hardware is not None:
-        return message, message.yiaddr, False, hardware
+        return Send(message=message, destination=message.yiaddr, port=CLIENT_PORT,
+                    hardware_address=hardware)
     # A DHCPACK to a DHCPINFORM has no 'yiaddr' (RFC 2131 table 3): the
     # client has its address in 'ciaddr' and can take an ordinary unicast.
     if message.ciaddr != ZERO_ADDRESS:
-        return message, message.ciaddr, False, None
+        return Send(message=message, destination=message.ciaddr, port=CLIENT_PORT)
     # "If unicasting is not possible, the reply MAY be sent as a broadcast,
     # in which case it SHOULD be sent to the link-layer broadcast address
     # using the IP limited broadcast address 255.255.255.255".
-    return message, BROADCAST, True, None
+    return Send(message=message, destination=BROADCAST, port=CLIENT_PORT)

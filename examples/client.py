@@ -163,9 +163,9 @@ class Driver:
 
     # -- actions --------------------------------------------------------------
     def handle(self, event: Any) -> None:
-        before = self.client.state.name
-        actions = self.client.handle(event, time.monotonic())
-        after = self.client.state.name
+        before = self.client.state.phase
+        actions = self.client.handle(event, now=time.monotonic())
+        after = self.client.state.phase
         if after is not before:
             log(f"state {before.value} -> {after.value}")
         self.act(actions)
@@ -284,7 +284,7 @@ class Driver:
             while signals:
                 got = signals.pop(0)
                 if got == signal.SIGUSR2:
-                    if self.client.state.name is State.BOUND:
+                    if self.client.state.phase is State.BOUND:
                         log("signal renew")
                         self.handle(RenewRequested())
                     continue
@@ -304,7 +304,7 @@ class Driver:
             log("signal release")
             self.handle(ReleaseRequested())
             self.forget_lease()
-        elif state.name is not State.STOPPED:
+        elif state.phase is not State.STOPPED:
             log("signal stop")
             self.handle(Stop())
         log("exit")

@@ -12,7 +12,7 @@ Rules of this driver:
 * Lease actions are appended to a JSON-lines journal (one ``action.to_json()``
   a line, flushed and fsynced) before the reply is sent, and replayed at
   start, so a restart loses no lease.
-* Replies go exactly where :class:`~dhcpwire.server.SendReply` says: to a relay
+* Replies go exactly where :class:`~dhcpwire.server.Send` says: to a relay
   (``giaddr``:67), to ``ciaddr``, broadcast to 255.255.255.255, or, when the
   client has no address yet, to its hardware address. For the last, the
   driver adds a static ARP entry (``ip neigh replace <yiaddr> lladdr <chaddr>
@@ -66,7 +66,7 @@ from dhcpwire.server import (
     Discard,
     LeaseAction,
     Reservation,
-    SendReply,
+    Send,
     ServerConfig,
     ServerState,
     Subnet,
@@ -182,12 +182,12 @@ class Driver:
                 name = action.to_json()["action"]
                 log(f"lease {name} {lease.address} client={lease.client} "
                     f"time={lease.lease_time}")
-            elif isinstance(action, SendReply):
+            elif isinstance(action, Send):
                 self.send(action)
             elif isinstance(action, Discard):
                 log(f"discard: {action.reason}")
 
-    def send(self, reply: SendReply) -> None:
+    def send(self, reply: Send) -> None:
         destination = str(reply.destination)
         how = ""
         if reply.hardware_address is not None:

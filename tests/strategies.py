@@ -27,7 +27,16 @@ from hypothesis import reject
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-from dhcpwire import DEFAULT_REGISTRY, MAGIC_COOKIE, OPTION_OVERLOAD, Message, MessageType, Options
+from dhcpwire import (
+    DEFAULT_REGISTRY,
+    MAGIC_COOKIE,
+    OPTION_OVERLOAD,
+    Codec,
+    Message,
+    MessageType,
+    Options,
+    Registry,
+)
 from dhcpwire.codecs import (
     AddressPairs,
     AuthenticationCodec,
@@ -59,7 +68,6 @@ from dhcpwire.codecs import (
     VendorClassCodec,
     VendorInfoCodec,
 )
-from dhcpwire.registry import Codec, Registry
 from dhcpwire.values import (
     Authentication,
     ClasslessRoute,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 #: Pages whose examples are not doctest-clean yet: name -> reason. Keep it short.
 NOT_DOCTESTED: dict[str, str] = {}

@@ -28,14 +28,14 @@ def _modules_after(code: str) -> set[str]:
 
 
 def test_import_does_not_build_the_value_classes_until_asked() -> None:
-    assert "dhcpwire.values" not in _modules_after("import dhcpwire")
+    assert "dhcpwire.wire.values" not in _modules_after("import dhcpwire")
     # a decode that types no structured value does not need them either
-    assert "dhcpwire.values" not in _modules_after(
+    assert "dhcpwire.wire.values" not in _modules_after(
         "import dhcpwire\n"
         "m = dhcpwire.decode(bytes(236) + dhcpwire.MAGIC_COOKIE + b'\\x35\\x01\\x01\\x3d\\x07\\x01"
         "\\x02\\x00\\x5e\\x10\\x53\\x01\\xff')\n"
         "m.options.raw(61)")
-    assert "dhcpwire.values" in _modules_after("import dhcpwire\ndhcpwire.ClasslessRoute")
+    assert "dhcpwire.wire.values" in _modules_after("import dhcpwire\ndhcpwire.ClasslessRoute")
 
 
 def test_a_codec_loads_the_value_classes_on_first_use() -> None:
@@ -44,7 +44,7 @@ def test_a_codec_loads_the_value_classes_on_first_use() -> None:
             "\\x02\\x00\\x5e\\x10\\x53\\x01\\xff')\n"
             "assert type(m.options[61]).__name__ == 'ClientIdentifier', m.options[61]\n"
             "assert m.options[61] == dhcpwire.ClientIdentifier(1, bytes.fromhex('02005e105301'))\n")
-    assert "dhcpwire.values" in _modules_after(code)
+    assert "dhcpwire.wire.values" in _modules_after(code)
 
 
 def test_star_import_gives_the_lazy_names() -> None:

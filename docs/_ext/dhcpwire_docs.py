@@ -75,8 +75,7 @@ class OptionsTable(SphinxDirective):
         "space": lambda arg: directives.choice(arg, ("dhcp", "relay-agent"))}
 
     def run(self) -> list[nodes.Node]:
-        from dhcpwire import DEFAULT_REGISTRY
-        from dhcpwire._table import RELAY_AGENT_SPACE
+        from dhcpwire import DEFAULT_REGISTRY, RELAY_AGENT_SPACE
 
         registry = RELAY_AGENT_SPACE if self.options.get("space") == "relay-agent" \
             else DEFAULT_REGISTRY

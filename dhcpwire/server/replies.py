@@ -1,0 +1,284 @@
+"""The server's replies: RFC 2131 table 3 for their contents, section 4.1 for their delivery.
+
+Rules of this module:
+
+* :func:`grant` builds a DHCPOFFER or DHCPACK, :func:`nak` a DHCPNAK; both
+  go through :func:`send`, which fits the reply to the client's size and
+  picks its delivery from :data:`DELIVERY_RULES`.
+* A reply echoes what RFC 6842 (client identifier), RFC 3046 (relay agent
+  information) and RFC 3011 (subnet selection) ask to be echoed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from ipaddress import IPv4Address
+from itertools import product
+from typing import Final
+
+from ..protocol.actions import BROADCAST, Discard, Send
+from ..wire.codes import (
+    CLIENT_IDENTIFIER,
+    IP_ADDRESS_LEASE_TIME,
+    MAXIMUM_MESSAGE_SIZE,
+    MESSAGE,
+    MESSAGE_TYPE,
+    PARAMETER_REQUEST_LIST,
+    RAPID_COMMIT,
+    REBINDING_TIME,
+    RELAY_AGENT_INFORMATION,
+    RENEWAL_TIME,
+    SERVER_IDENTIFIER,
+    SUBNET_SELECTION,
+)
+from ..wire.constants import (
+    BOOTP_MIN_SIZE,
+    BROADCAST_FLAG,
+    CLIENT_PORT,
+    INFINITE,
+    SERVER_PORT,
+    MessageType,
+    OpCode,
+)
+from ..wire.encoder import encode
+from ..wire.errors import MessageTooLarge
+from ..wire.message import ZERO_ADDRESS, message_from_wire
+from ..wire.options import Options
+from .config import OptionPlan, SubnetPlan
+from .facts import IP_UDP, MIN_DATAGRAM, Facts
+from .leases import (
+    Action,
+)
+
+__all__ = ["DELIVERY_RULES", "TYPE_RAW", "discard", "grant", "nak", "options_for", "send",
+           "silent_or_nak", "size"]
+
+# -- replies ------------------------------------------------------------------------
+
+#: How a reply travels: section 4.1 for DHCP, RFC 1542 section 5.4 for
+#: BOOTP. The first row whose condition holds is used. Each row is
+#: (condition, destination, UDP port, broadcast, addressed by 'chaddr').
+DELIVERY_RULES: Final = {
+    "dhcp": (
+        # "If the 'giaddr' field in a DHCP message from a client is non-zero,
+        # the server sends any return messages to the 'DHCP server' port on the
+        # BOOTP relay agent whose address appears in 'giaddr'."
+        ("relayed", "giaddr", SERVER_PORT, False, False),
+        # "In all cases, when 'giaddr' is zero, the server broadcasts any
+        # DHCPNAK messages to 0xffffffff."
+        ("nak", "255.255.255.255", CLIENT_PORT, True, False),
+        # "If the 'giaddr' field is zero and the 'ciaddr' field is nonzero, then
+        # the server unicasts DHCPOFFER and DHCPACK messages to the address in 'ciaddr'."
+        ("ciaddr", "ciaddr", CLIENT_PORT, False, False),
+        # "If 'giaddr' is zero and 'ciaddr' is zero, and the broadcast bit is
+        # set, then the server broadcasts DHCPOFFER and DHCPACK messages to 0xffffffff."
+        ("broadcast-flag", "255.255.255.255", CLIENT_PORT, True, False),
+        # "If unicasting is not possible, the message MAY be sent as an IP
+        # broadcast" (no usable 'chaddr', e.g. 'hlen' 0 on InfiniBand, RFC 4390).
+        ("no-unicast", "255.255.255.255", CLIENT_PORT, True, False),
+        # "... the server unicasts DHCPOFFER and DHCPACK messages to the
+        # client's hardware address and 'yiaddr' address."
+        ("always", "yiaddr", CLIENT_PORT, False, True),
+    ),
+    # RFC 1542 section 5.4: "The server SHOULD first check the 'ciaddr' field.
+    # ... The server SHOULD next check the 'giaddr' field." The rest as for DHCP.
+    "bootp": (
+        ("ciaddr", "ciaddr", CLIENT_PORT, False, False),
+        ("relayed", "giaddr", SERVER_PORT, False, False),
+        ("broadcast-flag", "255.255.255.255", CLIENT_PORT, True, False),
+        ("no-unicast", "255.255.255.255", CLIENT_PORT, True, False),
+        ("always", "yiaddr", CLIENT_PORT, False, True),
+    ),
+}
+_CONDITIONS: Final = ("relayed", "nak", "ciaddr", "broadcast-flag", "no-unicast")
+_Row = tuple[str, str, int, bool, bool]
+
+
+def delivery_table() -> dict[tuple[bool, ...], _Row]:
+    """Every combination of the conditions -> its row, so delivery is one dict probe."""
+    table: dict[tuple[bool, ...], _Row] = {}
+    for bootp in (False, True):
+        rules = DELIVERY_RULES["bootp" if bootp else "dhcp"]
+        for facts in product((False, True), repeat=len(_CONDITIONS)):
+            holds = dict(zip(_CONDITIONS, facts, strict=True))
+            holds["always"] = True
+            key = (bootp, *facts)
+            table[key] = next(r for r in rules if holds[r[0]])
+    return table
+
+
+_DELIVERY: Final = delivery_table()
+
+
+def size(raw: Mapping[int, bytes]) -> int:
+    """The encoded size of a reply with these options, without overload.
+
+    Header, cookie and END (241), two octets per option and the values; a
+    value over 255 octets is split into instances of two octets more each
+    (RFC 3396 section 6), counted only when there is one.
+    """
+    body = sum(map(len, raw.values()))
+    size = 241 + 2 * len(raw) + body
+    if body > 255:
+        size += sum(2 * ((len(v) - 1) // 255) for v in raw.values() if len(v) > 255)
+    return size
+
+
+def send(cx: Facts, *, kind: MessageType | None, ciaddr: IPv4Address, yiaddr: IPv4Address,
+          siaddr: IPv4Address, sname: bytes, file: bytes, raw: dict[int, bytes],
+          optional: list[int]) -> Action:
+    """Build the reply, fit it to the client's size, and decide its delivery.
+
+    ``optional`` lists the codes that may be left out when the reply does not
+    fit (configured options, last first); option 82 goes only after them.
+    """
+    msg = cx.msg
+    nak = kind is MessageType.NAK
+    bootp = kind is None
+    flags = msg.flags
+    if nak and cx.giaddr:
+        # Section 4.3.2: "If 'giaddr' is set in the DHCPREQUEST message, the
+        # client is on a different subnet. The server MUST set the broadcast bit
+        # in the DHCPNAK, so that the relay agent will broadcast the DHCPNAK".
+        flags |= BROADCAST_FLAG
+    if bootp:
+        # RFC 1534 section 2: the server "MUST NOT exceed the size limit for
+        # BOOTREPLY messages": RFC 951's 300 octets, so no overload either.
+        limit, overload = BOOTP_MIN_SIZE, False
+    else:
+        raw_57 = cx.raw.get(MAXIMUM_MESSAGE_SIZE)
+        asked = int.from_bytes(raw_57, "big") if raw_57 is not None and len(raw_57) == 2 else 0
+        # RFC 2132 section 9.10: "The minimum legal value is 576 octets"; the
+        # value counts the IP datagram, so the DHCP message is 28 octets less.
+        limit = max(asked, MIN_DATAGRAM) - IP_UDP
+        # Table 3: "Use 'file'/'sname' fields": MAY (DHCPOFFER, DHCPACK), MUST NOT (DHCPNAK).
+        overload = not nak
+    registry = cx.cfg.registry
+    optional = list(optional)
+    while True:
+        reply = message_from_wire(
+            OpCode.BOOTREPLY, msg.htype, msg.hlen, 0, msg.xid, 0, flags, ciaddr, yiaddr,
+            siaddr, msg.giaddr, msg.chaddr, sname, file, Options._make(raw, {}, registry, None),
+            None, ())
+        if size(raw) <= limit:
+            break
+        if overload:
+            try:
+                encode(reply, max_size=limit)
+                break
+            except MessageTooLarge:
+                pass
+        if not optional:
+            return Discard(reason=f"the reply does not fit in {limit} octets", message=msg)
+        raw = dict(raw)
+        # RFC 3046 section 2.2: "If a server is unable to copy a full Relay
+        # Agent Information field into a response, it SHALL send the response
+        # without the Relay Information Field".
+        del raw[optional.pop()]
+    hlen = msg.hlen
+    row = _DELIVERY[(bootp, bool(cx.giaddr), nak, bool(int(ciaddr)), bool(flags & BROADCAST_FLAG),
+                     not (0 < hlen <= 16 and int(yiaddr)))]
+    _, dest, port, _, by_chaddr = row
+    destination = (msg.giaddr if dest == "giaddr" else ciaddr if dest == "ciaddr"
+                   else yiaddr if dest == "yiaddr" else BROADCAST)
+    return Send(message=reply, destination=destination, port=port,
+                hardware_address=msg.chaddr[:hlen] if by_chaddr else None,
+                max_size=limit, interface=cx.interface)
+
+
+TYPE_RAW: Final = {t: bytes((t,)) for t in MessageType}
+
+
+def server_id(cx: Facts, sp: SubnetPlan | None) -> bytes:
+    if cx.override is not None:
+        return cx.override
+    return sp.server_id_raw if sp is not None else cx.cfg.server_identifier.packed
+
+
+def echo(cx: Facts, raw: dict[int, bytes]) -> None:
+    req = cx.raw
+    # RFC 6842 section 3: "If the 'client identifier' option is present in a
+    # message received from a client, the server MUST return the 'client
+    # identifier' option, unaltered, in its response message."
+    cid = req.get(CLIENT_IDENTIFIER)
+    if cid is not None:
+        raw[CLIENT_IDENTIFIER] = cid
+    # RFC 3046 section 2.2: servers "SHALL echo the entire contents of the
+    # Relay Agent Information option in all replies" (the encoder puts it last:
+    # "Servers SHOULD copy the Relay Agent Information option as the last DHCP option").
+    relay = req.get(RELAY_AGENT_INFORMATION)
+    if relay is not None:
+        raw[RELAY_AGENT_INFORMATION] = relay
+
+
+def options_for(cx: Facts, sp: SubnetPlan) -> OptionPlan:
+    res = cx.res
+    return res.options if res is not None and res.subnet == sp.index else sp.options
+
+
+def grant(cx: Facts, kind: MessageType, address: int, lease_time: int | None,
+           rapid: bool = False) -> Action:
+    """A DHCPOFFER or DHCPACK (section 4.3.1 and table 3); ``lease_time`` None: to an INFORM."""
+    sp = cx.plan.subnet_of(address) if address else None
+    if sp is None:
+        sp = cx.subnet
+    assert sp is not None
+    raw = {MESSAGE_TYPE: TYPE_RAW[kind], SERVER_IDENTIFIER: server_id(cx, sp)}
+    if lease_time is not None:
+        # Table 3: "IP address lease time: MUST (DHCPOFFER), MUST (DHCPACK to a DHCPREQUEST)".
+        raw[IP_ADDRESS_LEASE_TIME] = lease_time.to_bytes(4, "big")
+        if lease_time != INFINITE:
+            # Section 4.4.5: "T1 defaults to (0.5 * duration_of_lease). T2
+            # defaults to (0.875 * duration_of_lease)"; sent, with the configured fractions.
+            cfg = cx.cfg
+            raw[RENEWAL_TIME] = int(lease_time * cfg.renewal_fraction).to_bytes(4, "big")
+            raw[REBINDING_TIME] = int(lease_time * cfg.rebinding_fraction).to_bytes(4, "big")
+    chosen = options_for(cx, sp).select(cx.raw.get(PARAMETER_REQUEST_LIST))
+    raw.update(chosen)
+    if rapid:
+        # RFC 4039 section 4: "A server MUST include this option in a DHCPACK
+        # message sent in a response to a DHCPDISCOVER message when completing
+        # the DHCPDISCOVER-DHCPACK message exchange."
+        raw[RAPID_COMMIT] = b""
+    if cx.by_118:
+        # RFC 3011 section 2: "Servers configured to support this option MUST
+        # return an identical copy of the option to any client that sends it".
+        raw[SUBNET_SELECTION] = cx.raw[SUBNET_SELECTION]
+    echo(cx, raw)
+    optional = [c for c, _ in chosen]
+    if RELAY_AGENT_INFORMATION in raw:
+        optional.insert(0, RELAY_AGENT_INFORMATION)
+    msg = cx.msg
+    return send(
+        cx, kind=kind,
+        # Table 3: 'ciaddr' is 0 in a DHCPOFFER, "'ciaddr' from DHCPREQUEST or 0" in a DHCPACK.
+        ciaddr=msg.ciaddr if kind is MessageType.ACK else ZERO_ADDRESS,
+        # Section 4.3.5: for a DHCPINFORM the server "SHOULD NOT fill in 'yiaddr'".
+        yiaddr=cx.d.leases[address].address if lease_time is not None else ZERO_ADDRESS,
+        siaddr=sp.next_server or ZERO_ADDRESS, sname=sp.sname, file=sp.file, raw=raw,
+        optional=optional)
+
+
+def nak(cx: Facts, why: str) -> list[Action]:
+    """A DHCPNAK (table 3): type, server identifier, message; no lease, no 'file'/'sname'."""
+    raw = {MESSAGE_TYPE: TYPE_RAW[MessageType.NAK], SERVER_IDENTIFIER: server_id(cx, cx.subnet),
+           MESSAGE: why.encode("ascii", "replace")}
+    echo(cx, raw)
+    optional = [RELAY_AGENT_INFORMATION] if RELAY_AGENT_INFORMATION in raw else []
+    return [send(cx, kind=MessageType.NAK, ciaddr=ZERO_ADDRESS, yiaddr=ZERO_ADDRESS,
+                  siaddr=ZERO_ADDRESS, sname=b"", file=b"", raw=raw, optional=optional)]
+
+
+def silent_or_nak(cx: Facts, why: str) -> list[Action]:
+    # Section 4.3.2: "If the DHCP server has no record of this client, then it
+    # MUST remain silent ... This behavior is necessary for peaceful coexistence
+    # of non-communicating DHCP servers on the same wire." An authoritative
+    # server is configured as the only one, and says no.
+    if cx.cfg.authoritative:
+        return nak(cx, why)
+    return discard(cx, f"{why}; not authoritative, so silent (RFC 2131 section 4.3.2)")
+
+
+def discard(cx: Facts, why: str) -> list[Action]:
+    return [Discard(reason=why, message=cx.msg)]
+

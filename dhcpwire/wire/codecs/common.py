@@ -1,0 +1,96 @@
+"""What the codecs share: the address cache, argument checks and lazy value classes.
+
+Rules of this module:
+
+* Decoded address objects are shared through a bounded cache (:func:`ip4`),
+  since a server sees the same few thousand addresses again and again.
+* The value classes of structured options (:mod:`dhcpwire.wire.values`, a
+  dozen dataclasses that take ~4 ms to create) are imported on first use:
+  each codec module binds ``_v`` to :func:`lazy_values`, which puts the real
+  module in its place on first attribute access, so ``import dhcpwire``
+  stays fast for tools that never type them.
+"""
+
+from __future__ import annotations
+
+from ipaddress import IPv4Address
+from typing import Any, Final
+
+from ..errors import BadOptionLength
+from ..registry import Codec, Malformed
+
+__all__ = ["as_tuple", "ip4", "lazy_values", "packed", "raise_length"]
+
+
+class _LazyValues:
+    """Stands in for :mod:`dhcpwire.wire.values` in one module's globals until a
+    codec there first needs it, then puts the module itself in its place."""
+
+    __slots__ = ("_namespace",)
+
+    def __init__(self, namespace: dict[str, Any]) -> None:
+        self._namespace = namespace
+
+    def __getattr__(self, name: str) -> Any:
+        import dhcpwire.wire.values as values
+
+        self._namespace["_v"] = values
+        return getattr(values, name)
+
+
+def lazy_values(namespace: dict[str, Any]) -> Any:
+    """A stand-in for the values module, to bind to ``_v`` in ``namespace``."""
+    return _LazyValues(namespace)
+
+
+_IP_CACHE: dict[bytes, IPv4Address] = {}
+_IP_CACHE_MAX: Final = 1 << 16
+
+
+def ip4(packed: bytes) -> IPv4Address:
+    """The :class:`IPv4Address` for 4 packed octets, from a bounded cache."""
+    addr = _IP_CACHE.get(packed)
+    if addr is None:
+        if len(_IP_CACHE) >= _IP_CACHE_MAX:
+            _IP_CACHE.clear()
+        addr = _IP_CACHE[packed] = _new_address(packed)
+    return addr
+
+
+def _new_address(packed: bytes) -> IPv4Address:
+    # IPv4Address(packed) checks the type and length of what it is given and
+    # then stores the integer in its one slot, _ip; four octets from the
+    # decoder need no checks (tests/test_wire.py compares the two).
+    addr = _object_new(IPv4Address)
+    addr._ip = _from_bytes(packed, "big")  # type: ignore[attr-defined]
+    return addr
+
+
+_object_new = object.__new__
+_from_bytes = int.from_bytes
+
+
+def packed(value: Any) -> bytes:
+    if type(value) is IPv4Address:
+        # IPv4Address keeps its value in the slot _ip; .packed is a slower
+        # property over the same conversion.
+        return value._ip.to_bytes(4, "big")  # type: ignore[attr-defined, no-any-return]
+    if isinstance(value, IPv4Address):
+        return value.packed
+    if isinstance(value, str):
+        return IPv4Address(value).packed
+    raise TypeError(f"expected an IPv4Address, got {type(value).__name__}")
+
+
+def as_tuple(value: Any, what: str) -> tuple[Any, ...]:
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        raise TypeError(f"expected a tuple of {what}, got {type(value).__name__}")
+    return tuple(value)
+
+
+
+def raise_length(codec: Codec[Any], n: int) -> None:
+    """Raise :class:`Malformed` when ``n`` octets break ``codec``'s length rule."""
+    why = codec.check_length(n)
+    if why is not None:
+        raise Malformed(why, 0, BadOptionLength)

@@ -1,0 +1,297 @@
+"""Domain-name codecs (RFC 1035 section 3.1 names, section 4.1.4 compression):
+lists, single names, option 81, option 120."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final
+
+from ..errors import BadCompressionPointer, BadOptionLength, TruncatedOption
+from ..registry import Codec, Malformed
+from .addresses import IPV4_LIST
+from .common import as_tuple, lazy_values
+
+if TYPE_CHECKING:
+    from .. import values as _v
+else:
+    _v = lazy_values(globals())
+
+
+__all__ = [
+    "ClientFQDNCodec",
+    "DomainListCodec",
+    "DomainNameCodec",
+    "SipServersCodec",
+]
+
+
+def _read_name(data: bytes, start: int, *, compressed: bool) -> tuple[str, int, bool]:
+    """Read one DNS name (RFC 1035 section 3.1) at ``start``.
+
+    Returns the name (labels joined by ``.``, with a trailing ``.`` when it
+    ends with the root label), the offset just after it, and whether it was
+    terminated by the root label (only uncompressed partial names, RFC 4702
+    section 2.3.1, end without it, at the end of the data).
+
+    RFC 1035 section 4.1.4: "a pointer to a prior occurrence of the same
+    name". Pointers must point strictly before the label that holds them, so
+    following them always moves backwards: no loops, bounded work.
+    """
+    labels: list[str] = []
+    end, terminated = _walk_name(data, start, compressed, labels)
+    name = ".".join(labels)
+    return (name + "." if terminated else name), end, terminated
+
+
+def _skip_name(data: bytes, start: int, *, compressed: bool) -> int:
+    """Validate one name at ``start`` like :func:`_read_name`, building no
+    strings; return the offset just after it."""
+    return _walk_name(data, start, compressed, None)[0]
+
+
+def _walk_name(data: bytes, start: int, compressed: bool,
+               labels: list[str] | None) -> tuple[int, bool]:
+    """The one walk behind :func:`_read_name` and :func:`_skip_name`: returns
+    the offset after the name and whether the root label ended it, and
+    appends the labels (presentation form) to ``labels`` unless it is None."""
+    i = start
+    end_after = -1
+    floor = start  # a pointer must point before this
+    n = len(data)
+    total = 0
+    while True:
+        if i >= n:
+            if end_after < 0 and not compressed and i > start:
+                return i, False
+            raise Malformed("domain name runs past the end", i, TruncatedOption)
+        length = data[i]
+        if length == 0:
+            return (i + 1 if end_after < 0 else end_after), True
+        if length >= 0xC0:
+            if not compressed:
+                raise Malformed("compression pointer where compression is not allowed",
+                                i, BadCompressionPointer)
+            if i + 1 >= n:
+                raise Malformed("compression pointer runs past the end", i, TruncatedOption)
+            target = ((length & 0x3F) << 8) | data[i + 1]
+            if target >= floor:
+                raise Malformed(f"compression pointer to {target} does not point backwards",
+                                i, BadCompressionPointer)
+            if end_after < 0:
+                end_after = i + 2
+            floor = i = target
+            continue
+        if length >= 0x40:
+            raise Malformed(f"label type 0x{length & 0xC0:02x} is not defined", i)
+        if i + 1 + length > n:
+            raise Malformed("label runs past the end", i, TruncatedOption)
+        total += length + 1
+        if total > 255:
+            raise Malformed("domain name longer than 255 octets", i)
+        if labels is not None:
+            text = data[i + 1:i + 1 + length].decode("ascii", "surrogateescape")
+            if "." in text or "\\" in text:
+                text = text.replace("\\", "\\\\").replace(".", "\\.")
+            labels.append(text)
+        i += 1 + length
+
+
+
+def _split_name(name: str) -> list[bytes]:
+    """Labels of a presentation-form name (``\\.`` escapes a dot inside a label)."""
+    if not isinstance(name, str):
+        raise TypeError(f"expected a domain name str, got {type(name).__name__}")
+    if "\\" not in name:
+        parts = name.split(".")
+    else:
+        parts, cur, it = [], [], iter(name)
+        for ch in it:
+            if ch == "\\":
+                cur.append(next(it, ""))
+            elif ch == ".":
+                parts.append("".join(cur))
+                cur = []
+            else:
+                cur.append(ch)
+        parts.append("".join(cur))
+    labels = [p.encode("ascii", "surrogateescape") for p in parts]
+    for label in labels:
+        if len(label) > 63:
+            raise ValueError(f"label {label[:20]!r}... is longer than 63 octets")
+    return labels
+
+
+def _write_names(names: tuple[str, ...], *, compress: bool) -> bytes:
+    """Encode names in wire form, compressing repeated suffixes when asked
+    (RFC 1035 section 4.1.4, as RFC 3397 section 2 requires for option 119)."""
+    out = bytearray()
+    seen: dict[tuple[bytes, ...], int] = {}
+    for name in names:
+        if name == ".":  # the root: just the zero-length label
+            out.append(0)
+            continue
+        labels = _split_name(name)
+        fqdn = labels[-1] == b""
+        if fqdn:
+            labels.pop()
+        if not labels and not fqdn:
+            raise ValueError("empty domain name")
+        if any(not lab for lab in labels):
+            raise ValueError(f"empty label in {name!r}")
+        if sum(len(lab) + 1 for lab in labels) + 1 > 255:
+            raise ValueError(f"{name[:30]!r}... is longer than 255 octets")
+        for k in range(len(labels)):
+            suffix = tuple(labels[k:])
+            if compress and suffix in seen:
+                out += (0xC000 | seen[suffix]).to_bytes(2, "big")
+                break
+            if compress and len(out) < 0x4000:
+                seen[suffix] = len(out)
+            out.append(len(labels[k]))
+            out += labels[k]
+        else:
+            out.append(0)
+    return bytes(out)
+
+
+class DomainListCodec(Codec[tuple[str, ...]]):
+    """A list of DNS names (RFC 3397 option 119; RFC 3361 encoding 0 of 120).
+
+    RFC 3397 section 2: the names "are encoded as specified in RFC 1035
+    section 3.1 ... The compression technique from RFC 1035 section 4.1.4 is
+    used", with pointers counted "from the beginning of the first instance
+    of the option" -- that is, within the concatenated value. Names are
+    written without their trailing dot; encoding compresses.
+    """
+
+    min_len = 1
+    structured = True
+    type_name = "tuple[str, ...]"
+
+    def __init__(self, *, compress: bool = True):
+        self.compress = compress
+
+    def validate(self, raw: bytes) -> None:
+        i = 0
+        while i < len(raw):
+            i = _skip_name(raw, i, compressed=self.compress)
+
+    def decode(self, raw: bytes) -> tuple[str, ...]:
+        names = []
+        i = 0
+        while i < len(raw):
+            name, i, _ = _read_name(raw, i, compressed=self.compress)
+            names.append(name[:-1] if name.endswith(".") and name != "." else name)
+        return tuple(names)
+
+    def encode(self, value: tuple[str, ...]) -> bytes:
+        names = as_tuple(value, "domain names")
+        return _write_names(tuple(n if n.endswith(".") else n + "." for n in names),
+                            compress=self.compress)
+
+    def __repr__(self) -> str:
+        return f"DomainListCodec(compress={self.compress})"
+
+
+class DomainNameCodec(Codec[str]):
+    """One uncompressed DNS name in wire form (e.g. option 137, RFC 5223)."""
+
+    __slots__ = ()
+    min_len = 1
+    structured = True
+    type_name = "str"
+
+    def decode(self, raw: bytes) -> str:
+        name, end, terminated = _read_name(raw, 0, compressed=False)
+        if not terminated:
+            # RFC 1035 section 3.1: "each domain name is terminated by a
+            # length byte of zero" (only option 81 allows partial names)
+            raise Malformed("domain name does not end with the root label", end,
+                            TruncatedOption)
+        if end != len(raw):
+            raise Malformed("bytes after the domain name", end)
+        return name[:-1] if name != "." else name
+
+    def encode(self, value: str) -> bytes:
+        return _write_names((value if value.endswith(".") else value + ".",), compress=False)
+
+
+class ClientFQDNCodec(Codec["_v.ClientFQDN"]):
+    """Option 81 (RFC 4702 section 2): flags, RCODE1, RCODE2, domain name.
+
+    Section 2.3.1: with the E bit set the name "MUST be encoded in the
+    canonical wire format ... without compression"; without it, the
+    deprecated ASCII encoding that real devices still send.
+    """
+
+    __slots__ = ()
+    min_len = 3
+    structured = True
+    type_name = "ClientFQDN"
+
+    def validate(self, raw: bytes) -> None:
+        if raw[0] & 0x04 and len(raw) > 3 and _skip_name(raw, 3, compressed=False) != len(raw):
+            raise Malformed("bytes after the domain name", 3)
+
+    def decode(self, raw: bytes) -> _v.ClientFQDN:
+        flags, rc1, rc2 = raw[0], raw[1], raw[2]
+        body = raw[3:]
+        if flags & 0x04:
+            if not body:
+                name = ""
+            else:
+                name, end, _ = _read_name(raw, 3, compressed=False)
+                if end != len(raw):
+                    raise Malformed("bytes after the domain name", end)
+        else:
+            name = body.decode("ascii", "surrogateescape")
+        return _v.ClientFQDN(flags, rc1, rc2, name)
+
+    def encode(self, value: _v.ClientFQDN) -> bytes:
+        if not isinstance(value, _v.ClientFQDN):
+            raise TypeError(f"expected ClientFQDN, got {type(value).__name__}")
+        head = bytes((value.flags, value.rcode1, value.rcode2))
+        if not value.flags & 0x04:
+            return head + value.name.encode("ascii", "surrogateescape")
+        if not value.name:
+            return head
+        if value.name.endswith("."):
+            return head + _write_names((value.name,), compress=False)
+        # a partial name: the labels without the terminating root label
+        return head + _write_names((value.name + ".",), compress=False)[:-1]
+
+
+
+class SipServersCodec(Codec["_v.SipServers"]):
+    """Option 120 (RFC 3361 section 3): an encoding octet, then domain names
+    (0; compression allowed: "the domain names ... MAY be compressed") or
+    IPv4 addresses (1)."""
+
+    __slots__ = ()
+    min_len = 2
+    structured = True
+    type_name = "SipServers"
+    _NAMES: Final = DomainListCodec(compress=True)
+
+    def decode(self, raw: bytes) -> _v.SipServers:
+        enc = raw[0]
+        if enc == 0:
+            try:
+                return _v.SipServers(domains=self._NAMES.decode(raw[1:]))
+            except Malformed as exc:
+                raise Malformed(exc.message, exc.at + 1, exc.kind) from None
+        if enc == 1:
+            if (len(raw) - 1) % 4 or len(raw) == 1:
+                raise Malformed("address list length is not a multiple of 4", 1,
+                                BadOptionLength)
+            return _v.SipServers(addresses=IPV4_LIST.decode(raw[1:]))
+        raise Malformed(f"unknown encoding {enc}", 0)
+
+    def encode(self, value: _v.SipServers) -> bytes:
+        if not isinstance(value, _v.SipServers):
+            raise TypeError(f"expected SipServers, got {type(value).__name__}")
+        if bool(value.domains) == bool(value.addresses):
+            raise ValueError("give either domains or addresses")
+        if value.domains:
+            return b"\x00" + self._NAMES.encode(value.domains)
+        return b"\x01" + IPV4_LIST.encode(value.addresses)
+

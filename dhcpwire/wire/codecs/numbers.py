@@ -1,0 +1,174 @@
+"""Integer codecs: fixed-size integers, flags, message types, integer lists and
+fixed records (RFC 2132)."""
+
+from __future__ import annotations
+
+import struct
+from ipaddress import IPv4Address
+from typing import Any, Final
+
+from ..constants import MessageType
+from ..registry import Codec, Malformed
+from .common import as_tuple, ip4
+
+__all__ = [
+    "BoolCodec",
+    "EmptyCodec",
+    "IntCodec",
+    "IntListCodec",
+    "MessageTypeCodec",
+    "StructCodec",
+]
+
+
+class IntCodec(Codec[int]):
+    """An unsigned (or signed) big-endian integer of 1, 2 or 4 octets (RFC 2132)."""
+
+    concatenates = False
+    type_name = "int"
+
+    def __init__(self, size: int, *, signed: bool = False, min_value: int | None = None):
+        self.size = size
+        self.signed = signed
+        # a lower bound (e.g. RFC 2132 9.10: "The minimum legal value is 576")
+        # is part of the format: strict decoding checks it too
+        self.structured = min_value is not None
+        fmt = {1: "b", 2: "h", 4: "i"}[size]
+        self._struct = struct.Struct("!" + (fmt if signed else fmt.upper()))
+        self.min_len = self.max_len = size
+        self.min_value = min_value
+
+    def validate(self, raw: bytes) -> None:
+        value = int.from_bytes(raw, "big", signed=self.signed)
+        if self.min_value is not None and value < self.min_value:
+            raise Malformed(f"{value} is below the minimum legal value {self.min_value}")
+
+    def decode(self, raw: bytes) -> int:
+        return int.from_bytes(raw, "big", signed=self.signed)
+
+    def encode(self, value: int) -> bytes:
+        if not isinstance(value, int):
+            raise TypeError(f"expected an int, got {type(value).__name__}")
+        if self.min_value is not None and value < self.min_value:
+            raise ValueError(f"{value} is below the minimum {self.min_value}")
+        try:
+            return self._struct.pack(value)
+        except struct.error:
+            raise ValueError(f"{value} does not fit in {self.size} octets") from None
+
+    def __repr__(self) -> str:
+        return f"IntCodec({self.size}{', signed=True' if self.signed else ''})"
+
+
+
+class BoolCodec(Codec[bool]):
+    """A one-octet flag, 0 or 1 (RFC 2132, e.g. option 19); non-zero reads as True."""
+
+    __slots__ = ()
+    min_len = max_len = 1
+    concatenates = False
+    type_name = "bool"
+
+    def decode(self, raw: bytes) -> bool:
+        return raw[0] != 0
+
+    def encode(self, value: bool) -> bytes:
+        if not isinstance(value, bool):
+            raise TypeError(f"expected a bool, got {type(value).__name__}")
+        return b"\x01" if value else b"\x00"
+
+
+class EmptyCodec(Codec[bool]):
+    """A zero-length option whose presence is the value (rapid commit, RFC 4039)."""
+
+    __slots__ = ()
+    min_len = max_len = 0
+    concatenates = False
+    type_name = "True"
+
+    def decode(self, raw: bytes) -> bool:
+        return True
+
+    def encode(self, value: bool) -> bytes:
+        if value is not True:
+            raise ValueError("a zero-length option's only value is True")
+        return b""
+
+
+class MessageTypeCodec(Codec["MessageType | int"]):
+    """Option 53 (RFC 2132 section 9.6); unknown types stay plain ints."""
+
+    __slots__ = ()
+    min_len = max_len = 1
+    concatenates = False
+    type_name = "MessageType"
+    _TYPES: Final = {int(t): t for t in MessageType}
+
+    def decode(self, raw: bytes) -> MessageType | int:
+        v = raw[0]
+        return self._TYPES.get(v, v)
+
+    def encode(self, value: MessageType | int) -> bytes:
+        if not isinstance(value, int) or not 0 <= value <= 255:
+            raise ValueError(f"a message type is an int 0-255, not {value!r}")
+        return bytes((value,))
+
+
+class IntListCodec(Codec[tuple[int, ...]]):
+    """A list of unsigned integers of one size (option 55 of octets, 25 of u16 ...)."""
+
+    type_name = "tuple[int, ...]"
+
+    def __init__(self, size: int = 1, *, min_count: int = 1):
+        self.size = size
+        self.multiple = size
+        self.min_len = size * min_count
+        self._fmt = {1: "B", 2: "H", 4: "I"}[size]
+
+    def decode(self, raw: bytes) -> tuple[int, ...]:
+        if self.size == 1:
+            return tuple(raw)
+        return struct.unpack(f"!{len(raw) // self.size}{self._fmt}", raw)
+
+    def encode(self, value: tuple[int, ...]) -> bytes:
+        items = as_tuple(value, "ints")
+        if self.size == 1:
+            return bytes(items)
+        try:
+            return struct.pack(f"!{len(items)}{self._fmt}", *items)
+        except struct.error as exc:
+            raise ValueError(str(exc)) from None
+
+    def __repr__(self) -> str:
+        return f"IntListCodec({self.size}, min_count={self.min_len // self.size})"
+
+
+class StructCodec(Codec[tuple[Any, ...]]):
+    """A fixed record of integers/addresses, e.g. option 159 (RFC 7618) or 212 (RFC 5969).
+
+    ``fields`` is a struct format without byte order; ``4s`` fields are IPv4 addresses.
+    """
+
+    concatenates = False
+    type_name = "tuple"
+
+    def __init__(self, fmt: str):
+        self.fmt = fmt
+        self._struct = struct.Struct("!" + fmt)
+        self.min_len = self.max_len = self._struct.size
+
+    def decode(self, raw: bytes) -> tuple[Any, ...]:
+        return tuple(ip4(v) if isinstance(v, bytes) and len(v) == 4 else v
+                     for v in self._struct.unpack(raw))
+
+    def encode(self, value: tuple[Any, ...]) -> bytes:
+        vals = [v.packed if isinstance(v, IPv4Address) else v for v in as_tuple(value, "fields")]
+        try:
+            return self._struct.pack(*vals)
+        except struct.error as exc:
+            raise ValueError(str(exc)) from None
+
+    def __repr__(self) -> str:
+        return f"StructCodec({self.fmt!r})"
+
+

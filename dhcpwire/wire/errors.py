@@ -1,0 +1,165 @@
+"""The exception tree of dhcpwire.
+
+Rules of this module:
+
+* It imports nothing from the package, so every other module can import it.
+* Every error a caller can see derives from :class:`DhcpwireError`.
+* Errors about bytes say *where*: a byte offset from the start of the DHCP
+  payload (or of the file, for capture files) and, when an option is at fault,
+  its code.
+* Errors are also :class:`ValueError` so that code which already catches
+  ``ValueError`` around parsing keeps working.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "BadCompressionPointer",
+    "BadOptionLength",
+    "BadOptionValue",
+    "CaptureError",
+    "DecodeError",
+    "Defect",
+    "DhcpwireDeprecationWarning",
+    "DhcpwireError",
+    "DuplicateOption",
+    "EncodeError",
+    "MessageTooLarge",
+    "MissingEnd",
+    "OptionClash",
+    "OptionValueError",
+    "StateError",
+    "TrailingData",
+    "Truncated",
+    "TruncatedHeader",
+    "TruncatedOption",
+]
+
+
+class DhcpwireError(Exception):
+    """Base class of every error raised by dhcpwire."""
+
+
+class DecodeError(DhcpwireError, ValueError):
+    """Bytes that are not a well-formed DHCP message.
+
+    ``offset`` is the byte offset from the start of the payload where the
+    problem was found; ``option`` is the option code involved, or ``None``.
+    """
+
+    def __init__(self, message: str, *, offset: int, option: int | None = None) -> None:
+        self.message = message
+        self.offset = offset
+        self.option = option
+        where = f"offset {offset}"
+        if option is not None:
+            where += f", option {option}"
+        super().__init__(f"{message} ({where})")
+
+
+class Truncated(DecodeError):
+    """The message stops before its end: the base of the three truncation errors."""
+
+
+class TruncatedHeader(Truncated):
+    """Fewer bytes than the fixed header: 236 octets (op to file) plus the cookie,
+    or 300 octets for a BOOTP message without the cookie (RFC 951 'vend' is 64)."""
+
+
+class TruncatedOption(Truncated):
+    """An option's length runs past the end of the field that holds it."""
+
+
+class BadOptionLength(DecodeError):
+    """An option's length is not one its format allows (e.g. 3 for a 4-octet address)."""
+
+
+class BadOptionValue(DecodeError):
+    """An option's bytes have the right length but not a valid structure."""
+
+
+class BadCompressionPointer(BadOptionValue):
+    """A domain-name compression pointer that points forward, loops, or out of range."""
+
+
+class MissingEnd(Truncated):
+    """The options field ends without an END (255) option."""
+
+
+class TrailingData(DecodeError):
+    """Non-zero bytes after the END option."""
+
+
+class DuplicateOption(DecodeError):
+    """A fixed-length option that appears more than once (not concatenable, RFC 3396)."""
+
+
+class CaptureError(DecodeError):
+    """A pcap or pcapng file that cannot be read; ``offset`` is in the file."""
+
+
+@dataclass(frozen=True, slots=True)
+class Defect:
+    """A problem that ``decode(..., strict=False)`` forgave.
+
+    ``kind`` is the :class:`DecodeError` subclass strict mode would have
+    raised; ``offset`` and ``option`` say where, as in that error.
+    """
+
+    kind: type[DecodeError]
+    message: str
+    offset: int
+    option: int | None = None
+
+    def __str__(self) -> str:
+        where = f"offset {self.offset}" + (
+            "" if self.option is None else f", option {self.option}")
+        return f"{self.kind.__name__}: {self.message} ({where})"
+
+    def to_error(self) -> DecodeError:
+        return self.kind(self.message, offset=self.offset, option=self.option)
+
+
+class EncodeError(DhcpwireError, ValueError):
+    """A :class:`~dhcpwire.Message` or option value that cannot be encoded."""
+
+    def __init__(self, message: str, *, option: int | None = None) -> None:
+        self.message = message
+        self.option = option
+        super().__init__(message if option is None else f"{message} (option {option})")
+
+
+class OptionValueError(EncodeError):
+    """A typed option value that does not fit its option's format."""
+
+
+class MessageTooLarge(EncodeError):
+    """The options do not fit the maximum message size, even with overload (option 52)."""
+
+
+class OptionClash(DhcpwireError, ValueError):
+    """A registry was asked to define an option code or name it already has."""
+
+
+class DhcpwireDeprecationWarning(DeprecationWarning):
+    """A name or path of dhcpwire that still works for one release, and then goes.
+
+    Not an error: every use warns with this category, so a program (or a
+    test suite) can turn exactly these warnings into errors.
+    """
+
+
+class StateError(DhcpwireError, RuntimeError):
+    """An event fed to a state machine that is illegal in its current state.
+
+    The state machine's state is left exactly as it was.
+    """
+
+
+# The classes above are dhcpwire's public exceptions: they are reached as
+# ``dhcpwire.DecodeError`` and so on, so tracebacks and reprs name them there.
+for _name in __all__:
+    globals()[_name].__module__ = "dhcpwire"
+del _name

@@ -1,0 +1,279 @@
+"""The immutable, ordered mapping of option code to value, over one registry.
+
+Rules of this module:
+
+* The canonical content of an :class:`OptionMap` is the *value bytes* of each
+  option (RFC 3396: all instances of a code already concatenated), in the
+  order the options first appeared. Typed values are views of those bytes,
+  converted through the registry on first access and then cached.
+* Equality and hashing use the value bytes, so an :class:`OptionMap` decoded
+  from the wire and one built from typed values are equal exactly when they
+  put the same bytes on the wire for every code.
+* Unknown codes keep their bytes and give them back as ``bytes``.
+* Building from typed values validates each value at once (by encoding it)
+  and raises :class:`~dhcpwire.errors.OptionValueError` naming the code.
+* Options decoded from a packet remember that packet's option area, so an
+  unchanged message re-encodes byte for byte (PAD, split points, what
+  follows END). Every change returns a new :class:`OptionMap` without it.
+* A decoded :class:`OptionMap` starts with a shared, never-written empty
+  cache of typed values (``NO_TYPED``); the first conversion gives it
+  its own. Decoding is hot, and most messages have no value typed at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from .errors import DecodeError, OptionValueError, TruncatedOption
+from .registry import Malformed, Registry
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from .registry import OptionSpec
+
+__all__ = ["NO_TYPED", "OptionMap", "decode_error", "parse_suboptions"]
+
+_MISSING: Any = object()
+#: The typed-value cache of a freshly decoded OptionMap: shared, so it is
+#: never written to (``__getitem__`` replaces it before caching).
+NO_TYPED: dict[int, Any] = {}
+
+
+
+class OptionMap(Mapping[int, Any]):
+    """An immutable, ordered mapping from option code to typed value, over ``registry``.
+
+    The values of an encapsulating option (82's sub-options, RFC 3046; 43's
+    vendor sub-options, RFC 2132 section 8.4) are OptionMaps over their own
+    space; a message's options field is an :class:`~dhcpwire.Options`, the
+    OptionMap whose registry defaults to the DHCP option table.
+    """
+
+    __slots__ = ("_raw", "_registry", "_typed", "_wire")
+
+    _raw: dict[int, bytes]
+    _typed: dict[int, Any]
+    _registry: Registry
+    #: The whole payload of the packet these options were decoded from (its
+    #: option area and, with option 52, 'file'/'sname' are re-encoded as they
+    #: were); ``None`` for options built or changed by hand.
+    _wire: bytes | None
+
+    def __init__(
+        self, values: Mapping[int, Any] | Iterable[tuple[int, Any]] = (), *,
+        registry: Registry,
+    ) -> None:
+        reg = registry
+        raw: dict[int, bytes] = {}
+        typed: dict[int, Any] = {}
+        items = values.items() if isinstance(values, Mapping) else values
+        for code, value in items:
+            raw[code] = _encode_value(reg, code, value)
+            typed[code] = value
+        self._raw = raw
+        self._typed = typed
+        self._registry = reg
+        self._wire = None
+
+    @classmethod
+    def from_raw(
+        cls, values: Mapping[int, bytes] | Iterable[tuple[int, bytes]], *,
+        registry: Registry,
+    ) -> Self:
+        """An OptionMap of value bytes (not validated until accessed)."""
+        items = values.items() if isinstance(values, Mapping) else values
+        raw: dict[int, bytes] = {}
+        for code, value in items:
+            if not 0 <= code <= 255:
+                raise OptionValueError("option code outside 0-255", option=code)
+            raw[code] = bytes(value)
+        return cls._make(raw, {}, registry, None)
+
+    @classmethod
+    def _make(
+        cls, raw: dict[int, bytes], typed: dict[int, Any], registry: Registry,
+        wire: bytes | None,
+    ) -> Self:
+        self = cls.__new__(cls)
+        self._raw = raw
+        self._typed = typed
+        self._registry = registry
+        self._wire = wire
+        return self
+
+    # -- Mapping ---------------------------------------------------------
+    def __getitem__(self, code: int) -> Any:
+        value = self._typed.get(code, _MISSING)
+        if value is not _MISSING:
+            return value
+        raw = self._raw[code]
+        if self._wire is not None:
+            # decoded: lengths and structure are already validated
+            dec = self._registry._decoders.get(code)
+            try:
+                value = raw if dec is None else dec(raw)
+            except Malformed as exc:  # a codec whose validate() missed something
+                raise exc.kind(exc.message, offset=exc.at, option=code) from None
+        else:
+            spec = self._registry._by_code.get(code)
+            if spec is None:
+                value = raw
+            else:
+                try:
+                    value = spec.codec.decode_checked(raw)
+                except Malformed as exc:
+                    raise exc.kind(exc.message, offset=exc.at, option=code) from None
+        typed = self._typed
+        if typed is NO_TYPED:
+            self._typed = {code: value}
+        else:
+            typed[code] = value
+        return value
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._raw
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, OptionMap):
+            return self._raw == other._raw
+        if isinstance(other, Mapping):
+            return dict(self.items()) == dict(other.items())
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._raw.items()))
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{code}: {self[code]!r}" for code in self._raw)
+        return f"{type(self).__name__}({{{inner}}})"
+
+    # -- beyond Mapping ----------------------------------------------------
+    @property
+    def registry(self) -> Registry:
+        """The registry that gives the codes their types."""
+        return self._registry
+
+    def raw_items(self) -> Iterator[tuple[int, bytes]]:
+        """(code, value bytes) pairs in order."""
+        return iter(self._raw.items())
+
+    def raw(self, code: int) -> bytes:
+        """The option's value bytes (all instances concatenated)."""
+        return self._raw[code]
+
+    def spec(self, code: int) -> OptionSpec[Any] | None:
+        return self._registry.get(code)
+
+    def name(self, code: int) -> str:
+        return self._registry.name(code)
+
+    def set(self, code: int, value: Any) -> Self:
+        """A new OptionMap with ``code`` set to the typed ``value`` (kept in place, or appended)."""
+        raw = dict(self._raw)
+        raw[code] = _encode_value(self._registry, code, value)
+        typed = dict(self._typed)
+        typed[code] = value
+        return self._make(raw, typed, self._registry, None)
+
+    def set_raw(self, code: int, value: bytes) -> Self:
+        """A new OptionMap with ``code`` set to the value bytes ``value``."""
+        raw = dict(self._raw)
+        raw[code] = bytes(value)
+        typed = {c: v for c, v in self._typed.items() if c != code}
+        return self._make(raw, typed, self._registry, None)
+
+    def remove(self, *codes: int) -> Self:
+        """A new OptionMap without ``codes`` (codes not present are ignored)."""
+        gone = set(codes)
+        raw = {c: v for c, v in self._raw.items() if c not in gone}
+        typed = {c: v for c, v in self._typed.items() if c not in gone}
+        return self._make(raw, typed, self._registry, None)
+
+    def update(self, values: Mapping[int, Any]) -> Self:
+        """A new OptionMap with every typed value of ``values`` set."""
+        raw = dict(self._raw)
+        typed = dict(self._typed)
+        for code, value in values.items():
+            raw[code] = _encode_value(self._registry, code, value)
+            typed[code] = value
+        return self._make(raw, typed, self._registry, None)
+
+    def with_registry(self, registry: Registry) -> Self:
+        """The same bytes, typed through another registry."""
+        return self._make(dict(self._raw), {}, registry, None)
+
+    def encapsulated(self, code: int, space: Registry) -> OptionMap:
+        """Decode option ``code`` (e.g. 43) as sub-options of ``space`` (RFC 2132 s8.4)."""
+        try:
+            return parse_suboptions(self._raw[code], space)
+        except Malformed as exc:
+            raise exc.kind(exc.message, offset=exc.at, option=code) from None
+
+
+def _encode_value(registry: Registry, code: int, value: Any) -> bytes:
+    spec = registry._by_code.get(code)
+    if spec is None:
+        if type(code) is not int and not isinstance(code, int):
+            raise OptionValueError(f"option codes are ints, not {type(code).__name__}")
+        if not 0 <= code <= 255 or code in registry.reserved:
+            raise OptionValueError("not an option code that can carry a value", option=code)
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            return bytes(value)
+        raise OptionValueError(
+            f"option {code} is not in the {registry.space!r} registry, so its value must be "
+            f"bytes, not {type(value).__name__}", option=code)
+    try:
+        raw = spec.codec.encode(value)
+    except (TypeError, ValueError, OverflowError, AttributeError) as exc:
+        raise OptionValueError(f"bad value for {spec.name}: {exc}", option=code) from None
+    lo, hi, mult, _, _ = registry._rules[code]
+    n = len(raw)
+    if n < lo or (hi >= 0 and n > hi) or n % mult:
+        why = spec.codec.check_length(n)
+        raise OptionValueError(f"bad value for {spec.name}: {why}", option=code)
+    return raw
+
+
+def parse_suboptions(data: bytes, space: Registry) -> OptionMap:
+    """Split ``data`` into code/length/value sub-options of ``space``.
+
+    Sub-option spaces (RFC 3046 section 2.0, RFC 2132 section 8.4) have no
+    PAD or END: every code is an ordinary code. Repeated codes concatenate.
+    Raises :class:`Malformed` (``TruncatedOption``) when a sub-option runs
+    past the end, and checks each sub-option's length rule.
+    """
+    raw: dict[int, bytes] = {}
+    i = 0
+    n = len(data)
+    while i < n:
+        if i + 2 > n:
+            raise Malformed("sub-option header runs past the end", i, TruncatedOption)
+        code = data[i]
+        end = i + 2 + data[i + 1]
+        if end > n:
+            raise Malformed(f"sub-option {code} runs past the end", i, TruncatedOption)
+        value = data[i + 2:end]
+        raw[code] = raw[code] + value if code in raw else value
+        i = end
+    typed: dict[int, Any] = {}
+    for code, value in raw.items():
+        spec = space._by_code.get(code)
+        if spec is not None:
+            try:
+                typed[code] = spec.codec.decode_checked(value)
+            except Malformed as exc:
+                raise Malformed(f"sub-option {code}: {exc.message}", 0, exc.kind) from None
+    return OptionMap._make(raw, typed, space, None)
+
+
+def decode_error(exc: Malformed, offset: int, code: int) -> DecodeError:
+    """Turn a codec's :class:`Malformed` into the public error at ``offset``."""
+    return exc.kind(exc.message, offset=offset + exc.at, option=code)

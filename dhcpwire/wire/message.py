@@ -1,0 +1,243 @@
+"""The DHCP message: RFC 2131 figure 1 as a frozen dataclass.
+
+Rules of this module:
+
+* Field names are RFC 2131's (table 1); values are typed (``IPv4Address``
+  for addresses, ``bytes`` for ``chaddr``/``sname``/``file``, an
+  :class:`~dhcpwire.Options` for ``options``).
+* Construction validates every field (ranges and sizes) and normalises the
+  convenient forms: an address may be given as a string, ``chaddr`` shorter
+  than 16 octets is zero-padded, ``sname``/``file`` lose trailing NULs (the
+  wire pads them with NULs again), ``options`` may be a plain mapping of
+  typed values.
+* The decoder builds messages through :func:`message_from_wire`, which
+  skips validation: the header struct already guarantees every size.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from ipaddress import IPv4Address
+from typing import Any, cast
+
+from .constants import BROADCAST_FLAG, MessageType, OpCode
+from .errors import Defect
+from .options import Options
+
+__all__ = ["ZERO_ADDRESS", "Message"]
+
+#: 0.0.0.0, the value of every unset address field.
+ZERO_ADDRESS = IPv4Address(0)
+_EMPTY = Options.from_raw({})
+_CHADDR_ZERO = bytes(16)
+_set = object.__setattr__
+
+_OPCODES = {1: OpCode.BOOTREQUEST, 2: OpCode.BOOTREPLY}
+
+
+def _is_int(value: object) -> bool:
+    """An int or int subclass (an IntEnum such as HType), but not a bool."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _bad_int(name: str, value: object, bits: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+    raise ValueError(f"{name}={value} does not fit in {bits} bits")
+
+
+def _address(name: str, value: object) -> IPv4Address:
+    if isinstance(value, IPv4Address):
+        return value
+    if isinstance(value, (str, int)) and not isinstance(value, bool):
+        return IPv4Address(value)
+    raise TypeError(f"{name} must be an IPv4Address, not {type(value).__name__}")
+
+
+def _chaddr(value: object) -> bytes:
+    if isinstance(value, str):
+        data = bytes.fromhex(value.replace(":", "").replace("-", ""))
+    elif isinstance(value, bytes):
+        data = value
+    else:
+        data = bytes(value)  # type: ignore[call-overload]
+    if len(data) > 16:
+        raise ValueError(f"chaddr is {len(data)} octets; the field holds 16")
+    return data.ljust(16, b"\0")
+
+
+def _text_field(name: str, value: object, size: int) -> bytes:
+    if isinstance(value, str):
+        data = value.encode("utf-8", "surrogateescape")
+    elif isinstance(value, bytes):
+        data = value
+    else:
+        data = bytes(value)  # type: ignore[call-overload]
+    if len(data) > size:
+        raise ValueError(f"{name} is {len(data)} octets; the field holds {size}")
+    return data.rstrip(b"\0")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Message:
+    """A DHCP (or BOOTP) message.
+
+    >>> from dhcpwire import Message, MessageType, MESSAGE_TYPE
+    >>> m = Message(xid=0x1234, chaddr=bytes.fromhex("02005e105301"),
+    ...             options={MESSAGE_TYPE: MessageType.DISCOVER})
+    >>> m.message_type, m.hwaddr, m.broadcast
+    (<MessageType.DISCOVER: 1>, '02:00:5e:10:53:01', False)
+    """
+
+    op: int = OpCode.BOOTREQUEST
+    htype: int = 1
+    hlen: int = 6
+    hops: int = 0
+    xid: int = 0
+    secs: int = 0
+    flags: int = 0
+    ciaddr: IPv4Address = ZERO_ADDRESS
+    yiaddr: IPv4Address = ZERO_ADDRESS
+    siaddr: IPv4Address = ZERO_ADDRESS
+    giaddr: IPv4Address = ZERO_ADDRESS
+    chaddr: bytes = _CHADDR_ZERO
+    sname: bytes = b""
+    file: bytes = b""
+    options: Options = _EMPTY
+    #: RFC 951's 64-octet 'vend' area of a BOOTP message that has no DHCP
+    #: magic cookie; ``None`` for every message that has one.
+    vend: bytes | None = None
+    #: What ``decode(..., strict=False)`` forgave; empty otherwise. Not compared.
+    defects: tuple[Defect, ...] = field(default=(), compare=False)
+
+    def __post_init__(self) -> None:
+        # Unrolled: a server builds a Message per reply, so this is hot.
+        op, htype, hlen, hops = self.op, self.htype, self.hlen, self.hops
+        xid, secs, flags = self.xid, self.secs, self.flags
+        if (type(op) is not int and not _is_int(op)) or not 0 <= op <= 255:
+            _bad_int("op", op, 8)
+        if (type(htype) is not int and not _is_int(htype)) or not 0 <= htype <= 255:
+            _bad_int("htype", htype, 8)
+        if (type(hlen) is not int and not _is_int(hlen)) or not 0 <= hlen <= 255:
+            _bad_int("hlen", hlen, 8)
+        if (type(hops) is not int and not _is_int(hops)) or not 0 <= hops <= 255:
+            _bad_int("hops", hops, 8)
+        if (type(xid) is not int and not _is_int(xid)) or not 0 <= xid <= 0xFFFFFFFF:
+            _bad_int("xid", xid, 32)
+        if (type(secs) is not int and not _is_int(secs)) or not 0 <= secs <= 0xFFFF:
+            _bad_int("secs", secs, 16)
+        if (type(flags) is not int and not _is_int(flags)) or not 0 <= flags <= 0xFFFF:
+            _bad_int("flags", flags, 16)
+        if type(op) is not OpCode:
+            _set(self, "op", _OPCODES.get(op, op))
+        if type(self.ciaddr) is not IPv4Address:
+            _set(self, "ciaddr", _address("ciaddr", self.ciaddr))
+        if type(self.yiaddr) is not IPv4Address:
+            _set(self, "yiaddr", _address("yiaddr", self.yiaddr))
+        if type(self.siaddr) is not IPv4Address:
+            _set(self, "siaddr", _address("siaddr", self.siaddr))
+        if type(self.giaddr) is not IPv4Address:
+            _set(self, "giaddr", _address("giaddr", self.giaddr))
+        chaddr = self.chaddr
+        if type(chaddr) is not bytes or len(chaddr) != 16:
+            _set(self, "chaddr", _chaddr(chaddr))
+        sname, file = self.sname, self.file
+        if type(sname) is not bytes or (sname and (len(sname) > 64 or sname[-1] == 0)):
+            _set(self, "sname", _text_field("sname", sname, 64))
+        if type(file) is not bytes or (file and (len(file) > 128 or file[-1] == 0)):
+            _set(self, "file", _text_field("file", file, 128))
+        if type(self.options) is not Options:
+            if isinstance(self.options, Options):
+                pass
+            elif isinstance(self.options, Mapping):
+                _set(self, "options", Options(self.options))
+            else:
+                raise TypeError("options must be an Options or a mapping of code to value")
+        if self.vend is not None:
+            if not isinstance(self.vend, bytes):
+                _set(self, "vend", bytes(self.vend))
+            if len(self.options):
+                raise ValueError("a BOOTP message without the cookie (vend set) has no options")
+
+    # -- conveniences ----------------------------------------------------------
+    @property
+    def message_type(self) -> MessageType | int | None:
+        """Option 53, or ``None`` for a BOOTP message (RFC 2131 section 4.1)."""
+        if 53 not in self.options:
+            return None
+        value: MessageType | int = self.options[53]
+        return value
+
+    @property
+    def broadcast(self) -> bool:
+        """The BROADCAST flag (RFC 2131 figure 2)."""
+        return bool(self.flags & BROADCAST_FLAG)
+
+    @property
+    def hwaddr(self) -> str:
+        """The client hardware address, ``chaddr[:hlen]``, as colon-separated hex."""
+        return self.chaddr[:min(self.hlen, 16)].hex(":")
+
+    @property
+    def client_hwaddr(self) -> bytes:
+        """``chaddr[:hlen]`` as bytes."""
+        return self.chaddr[:min(self.hlen, 16)]
+
+    @property
+    def is_bootp(self) -> bool:
+        """True for a BOOTP message: no cookie, or no message type option."""
+        return self.vend is not None or 53 not in self.options
+
+    def replace(self, **changes: Any) -> Message:
+        """A copy with ``changes`` applied (validated like a new message)."""
+        return dataclasses.replace(self, **changes)
+
+    def __str__(self) -> str:
+        kind = self.message_type
+        name = kind.name if isinstance(kind, MessageType) else (
+            "BOOTP" if kind is None else f"type {kind}")
+        return f"DHCP{name} xid=0x{self.xid:08x} chaddr={self.hwaddr}"
+
+
+class _Unfrozen:
+    """The decoder's fast way to build a :class:`Message` without validation.
+
+    A frozen dataclass sets each field through ``object.__setattr__``, which
+    costs about as much as the rest of decoding. This class has exactly the
+    same slots, so it is assigned plainly and then becomes a ``Message`` by
+    ``__class__`` assignment (allowed between classes with the same slot
+    layout); from then on it is an ordinary, frozen ``Message``.
+    """
+
+    __slots__ = Message.__slots__
+
+    def __init__(
+        self, op: int, htype: int, hlen: int, hops: int, xid: int, secs: int, flags: int,
+        ciaddr: IPv4Address, yiaddr: IPv4Address, siaddr: IPv4Address, giaddr: IPv4Address,
+        chaddr: bytes, sname: bytes, file: bytes, options: Options, vend: bytes | None,
+        defects: tuple[Defect, ...],
+    ) -> None:
+        self.op = op
+        self.htype = htype
+        self.hlen = hlen
+        self.hops = hops
+        self.xid = xid
+        self.secs = secs
+        self.flags = flags
+        self.ciaddr = ciaddr
+        self.yiaddr = yiaddr
+        self.siaddr = siaddr
+        self.giaddr = giaddr
+        self.chaddr = chaddr
+        self.sname = sname
+        self.file = file
+        self.options = options
+        self.vend = vend
+        self.defects = defects
+        self.__class__ = Message  # type: ignore[assignment]
+
+
+#: Build a :class:`Message` from decoded fields, without validation.
+message_from_wire = cast("Callable[..., Message]", _Unfrozen)

@@ -1,0 +1,267 @@
+"""Option specs and registries.
+
+Rules of this module:
+
+* A :class:`Registry` is an immutable value. The package never mutates one at
+  import time or later; a user who needs vendor or site-specific options
+  derives a new registry (:meth:`Registry.derive`) and passes it to
+  :func:`~dhcpwire.decode` / :func:`~dhcpwire.encode`.
+* Defining a code or a name twice raises :class:`~dhcpwire.errors.OptionClash`,
+  unless the caller says ``replace=True`` for that derivation.
+* A :class:`Codec` turns an option's value bytes into a typed value and back.
+  ``decode`` reports malformed bytes by raising :class:`Malformed` with an
+  offset *relative to the value*; the caller turns that into a
+  :class:`~dhcpwire.errors.DecodeError` with the absolute offset and the code.
+* The length rule of a codec (``min_len``, ``max_len``, ``multiple``) is
+  checked by the decoder before the codec runs. A codec that is not
+  ``structured`` guarantees that ``decode`` cannot fail on bytes that pass
+  its length rule, so the decoder may convert it lazily, on first access.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from .errors import BadOptionLength, BadOptionValue, DecodeError, OptionClash
+
+__all__ = ["Codec", "Malformed", "OptionSpec", "Registry"]
+
+T = TypeVar("T")
+
+
+class Malformed(Exception):
+    """Raised by :meth:`Codec.decode`: ``at`` is relative to the value's first byte."""
+
+    def __init__(self, message: str, at: int = 0, kind: type[DecodeError] = BadOptionValue):
+        super().__init__(message)
+        self.message = message
+        self.at = at
+        self.kind = kind
+
+
+class Codec(Generic[T]):
+    """Converts an option value between bytes and a typed Python value.
+
+    Subclasses set the length rule and implement :meth:`decode` and
+    :meth:`encode`. ``encode`` raises ``TypeError`` or ``ValueError`` for a
+    value it cannot represent; the encoder wraps that in
+    :class:`~dhcpwire.errors.OptionValueError` naming the option.
+    """
+
+    __slots__ = ()
+
+    #: smallest and largest valid value length (``None``: no upper bound).
+    min_len: int = 0
+    max_len: int | None = None
+    #: the value length must be a multiple of this.
+    multiple: int = 1
+    #: True when valid lengths do not guarantee valid contents, so a strict
+    #: decoder must run :meth:`decode` to validate.
+    structured: bool = False
+    #: whether two instances of the option concatenate (RFC 3396 section 7).
+    #: False for fixed-length options, where a repeat is a defect instead.
+    concatenates: bool = True
+    #: a short description of the Python type, for docs and ``--help``.
+    type_name: str = "bytes"
+
+    def decode(self, raw: bytes) -> T:
+        raise NotImplementedError
+
+    def encode(self, value: T) -> bytes:
+        raise NotImplementedError
+
+    def check_length(self, n: int) -> str | None:
+        """Return why ``n`` is not a valid value length, or ``None`` when it is."""
+        if n < self.min_len:
+            return f"length {n} is below the minimum {self.min_len}"
+        if self.max_len is not None and n > self.max_len:
+            if self.min_len == self.max_len:
+                return f"length {n}, expected {self.max_len}"
+            return f"length {n} is above the maximum {self.max_len}"
+        if n % self.multiple:
+            return f"length {n} is not a multiple of {self.multiple}"
+        return None
+
+    def validate(self, raw: bytes) -> None:
+        """Raise :class:`Malformed` when ``decode`` would; build nothing if it can.
+
+        A strict decoder validates structured values at decode time and
+        converts them only when they are read. The default decodes; codecs
+        with a cheaper structural walk override it.
+        """
+        self.decode(raw)
+
+    def decode_checked(self, raw: bytes) -> T:
+        """:meth:`decode` after checking the length rule (raises :class:`Malformed`)."""
+        why = self.check_length(len(raw))
+        if why is not None:
+            raise Malformed(why, 0, BadOptionLength)
+        return self.decode(raw)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+@dataclass(frozen=True, slots=True)
+class OptionSpec(Generic[T]):
+    """One line of an option table: code, name, codec and the defining document.
+
+    ``name`` is the lower-case, dash-separated name used in output
+    (``"domain-name-servers"``); ``reference`` cites the RFC ("RFC 2132 s3.8").
+    """
+
+    code: int
+    name: str
+    codec: Codec[T]
+    reference: str
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.code <= 255:
+            raise ValueError(f"option code {self.code} is outside 0-255")
+        if not self.name:
+            raise ValueError("an option needs a name")
+
+
+class Registry:
+    """An immutable table of :class:`OptionSpec`, indexed by code and by name.
+
+    ``space`` names what the codes are codes of: ``"dhcp"`` for the DHCP
+    options, or a sub-option space such as ``"relay-agent"`` (RFC 3046).
+    ``reserved`` are codes a space gives fixed meaning outside the table
+    (PAD and END in the DHCP space).
+    """
+
+    __slots__ = ("_by_code", "_by_name", "_decoders", "_fast", "_lengths", "_rules", "reserved",
+                 "space")
+
+    def __init__(
+        self, specs: Iterable[OptionSpec[Any]] = (), *, space: str = "dhcp",
+        reserved: frozenset[int] = frozenset(),
+    ) -> None:
+        by_code: dict[int, OptionSpec[Any]] = {}
+        by_name: dict[str, OptionSpec[Any]] = {}
+        for spec in specs:
+            _add(by_code, by_name, spec, reserved, replace=False)
+        self._freeze(by_code, by_name, space, reserved)
+
+    def _freeze(
+        self, by_code: dict[int, OptionSpec[Any]], by_name: dict[str, OptionSpec[Any]],
+        space: str, reserved: frozenset[int],
+    ) -> None:
+        self._by_code = by_code
+        self._by_name = by_name
+        self.space = space
+        self.reserved = reserved
+        # Precomputed per-code length rules for the decoder's hot loop:
+        # (min_len, max_len or -1, multiple, structured, concatenates).
+        self._rules = {
+            c: (s.codec.min_len, -1 if s.codec.max_len is None else s.codec.max_len,
+                s.codec.multiple, s.codec.structured, s.codec.concatenates)
+            for c, s in by_code.items()
+        }
+        self._lengths: list[bytes] | None = None
+        self._fast: tuple[tuple[int, ...] | None, ...] | None = None
+        self._decoders = {c: s.codec.decode for c, s in by_code.items()}
+
+    def length_table(self) -> list[bytes]:
+        """For the decoder: ``table[code][n]`` is 0 when a value of ``n`` octets
+        (n < 256) is fine, 1 when its length is wrong, and 2 when the length is
+        fine but the codec is structured (a strict decoder must decode it)."""
+        table = self._lengths
+        if table is None:
+            table = self._lengths = [self._length_row(c) for c in range(256)]
+        return table
+
+    def fast_table(self) -> tuple[tuple[int, ...] | None, ...]:
+        """For the decoder's hot loop: :meth:`length_table` as tuples (indexing
+        a tuple is the cheapest lookup CPython has), identical rows shared,
+        ``None`` for PAD (0) and END (255), and option overload (52) marked
+        for a full check at every length (it changes how the packet is read).
+        """
+        fast = self._fast
+        if fast is None:
+            shared: dict[bytes, tuple[int, ...]] = {}
+            rows: list[tuple[int, ...] | None] = [
+                shared.setdefault(row, tuple(row)) for row in self.length_table()]
+            rows[0] = rows[255] = None
+            rows[52] = (2,) * 256
+            fast = self._fast = tuple(rows)
+        return fast
+
+    def _length_row(self, code: int) -> bytes:
+        spec = self._by_code.get(code)
+        if spec is None:
+            return bytes(256)
+        c = spec.codec
+        row = bytearray(b"\x01" * 256)
+        top = 255 if c.max_len is None else min(c.max_len, 255)
+        for n in range(c.min_len, top + 1, 1):
+            if n % c.multiple == 0:
+                row[n] = 2 if c.structured else 0
+        return bytes(row)
+
+    def derive(self, *specs: OptionSpec[Any], replace: bool = False) -> Registry:
+        """A new registry with ``specs`` added; this one is unchanged.
+
+        Raises :class:`~dhcpwire.errors.OptionClash` when a code or name is
+        already defined, unless ``replace`` is true (then the new spec wins,
+        e.g. to decode option 43 with a vendor's sub-option space).
+        """
+        by_code = dict(self._by_code)
+        by_name = dict(self._by_name)
+        for spec in specs:
+            _add(by_code, by_name, spec, self.reserved, replace=replace)
+        new = Registry.__new__(Registry)
+        new._freeze(by_code, by_name, self.space, self.reserved)
+        return new
+
+    def __getitem__(self, code: int) -> OptionSpec[Any]:
+        return self._by_code[code]
+
+    def get(self, code: int) -> OptionSpec[Any] | None:
+        return self._by_code.get(code)
+
+    def by_name(self, name: str) -> OptionSpec[Any]:
+        """The spec called ``name`` (dashes or underscores, any case)."""
+        return self._by_name[name.lower().replace("_", "-")]
+
+    def name(self, code: int) -> str:
+        """The option's name, or ``option-N`` for a code the registry lacks."""
+        spec = self._by_code.get(code)
+        return spec.name if spec is not None else f"option-{code}"
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._by_code
+
+    def __iter__(self) -> Iterator[OptionSpec[Any]]:
+        return iter(sorted(self._by_code.values(), key=lambda s: s.code))
+
+    def __len__(self) -> int:
+        return len(self._by_code)
+
+    def __repr__(self) -> str:
+        return f"<Registry {self.space!r} with {len(self._by_code)} options>"
+
+
+def _add(
+    by_code: dict[int, OptionSpec[Any]], by_name: dict[str, OptionSpec[Any]],
+    spec: OptionSpec[Any], reserved: frozenset[int], *, replace: bool,
+) -> None:
+    if spec.code in reserved:
+        raise OptionClash(f"code {spec.code} is reserved in this space")
+    old = by_code.get(spec.code)
+    clash = by_name.get(spec.name)
+    if not replace:
+        if old is not None:
+            raise OptionClash(f"code {spec.code} is already defined as {old.name!r}")
+        if clash is not None:
+            raise OptionClash(f"name {spec.name!r} is already used by code {clash.code}")
+    else:
+        if clash is not None and clash.code != spec.code:
+            raise OptionClash(f"name {spec.name!r} is already used by code {clash.code}")
+        if old is not None:
+            del by_name[old.name]
+    by_code[spec.code] = spec
+    by_name[spec.name] = spec

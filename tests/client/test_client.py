@@ -1,0 +1,1347 @@
+"""Scenario tests of the RFC 2131 client (dhcpwire.client) on a fake clock with a seeded Random.
+
+Every message the client sends goes through encode/decode (the harness
+checks the round trip) and through ``check_table5``, which asserts RFC 2131
+table 5 (and table 4 for REQUEST) for its type and the client's state.
+"""
+
+from __future__ import annotations
+
+import doctest
+import json
+import random
+from dataclasses import replace
+from ipaddress import IPv4Address, IPv4Network
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dhcpwire import (
+    Authentication,
+    ClasslessRoute,
+    ClientFQDN,
+    ClientIdentifier,
+    Message,
+    MessageType,
+    OpCode,
+    StateError,
+    UserClass,
+    codes,
+    decode,
+    encode,
+)
+from dhcpwire.client import (
+    BROADCAST,
+    MIN_V6ONLY_WAIT,
+    TABLE,
+    Action,
+    Announce,
+    Client,
+    ClientConfig,
+    ClientState,
+    Configure,
+    Deconfigure,
+    Discard,
+    Event,
+    InformRequested,
+    Lease,
+    LinkDown,
+    LinkUp,
+    MessageReceived,
+    Notify,
+    OfferPolicy,
+    Probe,
+    ProbeResult,
+    ReleaseRequested,
+    RenewRequested,
+    Send,
+    Start,
+    State,
+    Stop,
+    TimerFired,
+    V6OnlyWait,
+    diagram,
+    next_deadline,
+    step,
+    transitions,
+)
+from dhcpwire.server import sign_forcerenew
+
+MAC = bytes.fromhex("02005e105301")
+OTHER_MAC = bytes.fromhex("02005e10ffff")
+S1 = IPv4Address("192.0.2.1")
+S2 = IPv4Address("192.0.2.2")
+ADDR = IPv4Address("192.0.2.10")
+ADDR2 = IPv4Address("192.0.2.11")
+ZERO = IPv4Address(0)
+CID = ClientIdentifier.from_hardware(1, MAC)
+NONCE = bytes(range(16))
+LEASE = 3600
+
+
+def config(**kw: Any) -> ClientConfig:
+    """No start-up delay and no probe unless a test asks for them."""
+    kw.setdefault("startup_delay", (0.0, 0.0))
+    kw.setdefault("probe", False)
+    return ClientConfig(chaddr=MAC, **kw)
+
+
+def wire(message: Message) -> Message:
+    """``message`` as the client receives it: encoded by the server, decoded by the caller."""
+    return decode(encode(message, max_size=1500))
+
+
+# -- the fake server's replies ------------------------------------------------------------
+
+def reply(kind: MessageType, xid: int, *, yiaddr: IPv4Address = ADDR,
+          server: IPv4Address | None = S1, chaddr: bytes = MAC, cid: ClientIdentifier | None = CID,
+          lease: int | None = LEASE, extra: dict[int, Any] | None = None) -> Message:
+    opts: dict[int, Any] = {codes.MESSAGE_TYPE: kind}
+    if server is not None:
+        opts[codes.SERVER_IDENTIFIER] = server
+    if lease is not None and kind in (MessageType.OFFER, MessageType.ACK):
+        opts[codes.IP_ADDRESS_LEASE_TIME] = lease
+    if kind in (MessageType.OFFER, MessageType.ACK):
+        opts[codes.SUBNET_MASK] = IPv4Address("255.255.255.0")
+        opts[codes.ROUTER] = (S1,)
+        opts[codes.DOMAIN_NAME_SERVER] = (S1, S2)
+        opts[codes.DOMAIN_NAME] = "example.org"
+    if cid is not None:
+        opts[codes.CLIENT_IDENTIFIER] = cid
+    for code, value in (extra or {}).items():
+        if value is None:
+            opts.pop(code, None)
+        else:
+            opts[code] = value
+    if kind == MessageType.NAK:
+        yiaddr = ZERO
+    return Message(op=OpCode.BOOTREPLY, xid=xid, yiaddr=yiaddr, chaddr=chaddr, options=opts)
+
+
+def offer(xid: int, **kw: Any) -> Message:
+    return reply(MessageType.OFFER, xid, **kw)
+
+
+def ack(xid: int, **kw: Any) -> Message:
+    return reply(MessageType.ACK, xid, **kw)
+
+
+def nak(xid: int, **kw: Any) -> Message:
+    return reply(MessageType.NAK, xid, **kw)
+
+
+def forcerenew(*, replay: int, nonce: bytes = NONCE, server: IPv4Address = S1) -> Message:
+    message = Message(op=OpCode.BOOTREPLY, xid=0x5A5A5A5A, chaddr=MAC, options={
+        codes.MESSAGE_TYPE: MessageType.FORCERENEW, codes.SERVER_IDENTIFIER: server,
+        codes.CLIENT_IDENTIFIER: CID})
+    return sign_forcerenew(message, nonce=nonce, replay=replay)
+
+
+def nonce_option(replay: int = 1, nonce: bytes = NONCE) -> Authentication:
+    return Authentication(3, 1, 0, replay, b"\x01" + nonce)
+
+
+# -- RFC 2131 table 5 (and table 4) -------------------------------------------------------
+
+def check_table5(send: Send, state: State, cfg: ClientConfig) -> None:
+    """Assert table 5's field and option rules for ``send`` sent in ``state``."""
+    m = send.message
+    o = m.options
+    kind = m.message_type
+    assert m.op == OpCode.BOOTREQUEST
+    assert (m.htype, m.hlen, m.hops) == (cfg.htype, len(cfg.chaddr), 0)
+    assert m.yiaddr == m.siaddr == m.giaddr == ZERO
+    assert m.chaddr[:len(cfg.chaddr)] == cfg.chaddr
+    assert m.sname == m.file == b""
+    assert o.get(codes.CLIENT_IDENTIFIER) == cfg.identifier
+    if kind in (MessageType.DISCOVER, MessageType.REQUEST, MessageType.INFORM):
+        # "If the client included a list of requested parameters in a
+        # DHCPDISCOVER message, it MUST include that list in all subsequent
+        # messages" (4.4.1); 'message' SHOULD NOT.
+        assert o[codes.PARAMETER_REQUEST_LIST] == cfg.requested_options
+        assert codes.MESSAGE not in o
+        if cfg.max_message_size is not None:
+            assert o[codes.MAXIMUM_MESSAGE_SIZE] == cfg.max_message_size
+    # RFC 4039 section 3: option 80 only in DISCOVER.
+    assert (codes.RAPID_COMMIT in o) == (kind == MessageType.DISCOVER and cfg.rapid_commit)
+    if kind == MessageType.DISCOVER:
+        assert state is State.SELECTING
+        assert m.ciaddr == ZERO
+        assert codes.SERVER_IDENTIFIER not in o
+        assert m.broadcast == cfg.broadcast
+        assert (send.destination, send.source) == (BROADCAST, ZERO)
+        assert (codes.FORCERENEW_NONCE_CAPABLE in o) == cfg.forcerenew_nonce
+    elif kind == MessageType.REQUEST:
+        assert (codes.FORCERENEW_NONCE_CAPABLE in o) == cfg.forcerenew_nonce
+        if state in (State.REQUESTING, State.REBOOTING):
+            # Table 4, SELECTING and INIT-REBOOT: broadcast, ciaddr zero,
+            # requested-ip MUST; server-ip MUST after SELECTING only.
+            assert m.ciaddr == ZERO
+            assert codes.REQUESTED_IP_ADDRESS in o
+            assert (codes.SERVER_IDENTIFIER in o) == (state is State.REQUESTING)
+            assert m.broadcast == cfg.broadcast
+            assert (send.destination, send.source) == (BROADCAST, ZERO)
+        else:
+            # Table 4, RENEWING and REBINDING: ciaddr the address, server-ip
+            # and requested-ip MUST NOT; unicast when renewing.
+            assert state in (State.RENEWING, State.REBINDING)
+            assert m.ciaddr != ZERO
+            assert codes.REQUESTED_IP_ADDRESS not in o
+            assert codes.SERVER_IDENTIFIER not in o
+            assert not m.broadcast
+            assert send.source == m.ciaddr
+            assert (send.destination == BROADCAST) == (state is State.REBINDING)
+    elif kind == MessageType.INFORM:
+        assert m.ciaddr != ZERO and send.source == m.ciaddr
+        assert codes.REQUESTED_IP_ADDRESS not in o
+        assert codes.IP_ADDRESS_LEASE_TIME not in o
+        assert codes.SERVER_IDENTIFIER not in o
+    elif kind == MessageType.DECLINE:
+        assert (m.secs, m.flags, m.ciaddr) == (0, 0, ZERO)
+        assert codes.REQUESTED_IP_ADDRESS in o and codes.SERVER_IDENTIFIER in o
+        assert set(o) <= {codes.MESSAGE_TYPE, codes.CLIENT_IDENTIFIER,
+                          codes.REQUESTED_IP_ADDRESS, codes.SERVER_IDENTIFIER, codes.MESSAGE}
+        assert (send.destination, send.source) == (BROADCAST, ZERO)
+    elif kind == MessageType.RELEASE:
+        assert (m.secs, m.flags) == (0, 0)
+        assert m.ciaddr != ZERO and send.source == m.ciaddr
+        assert codes.SERVER_IDENTIFIER in o and send.destination == o[codes.SERVER_IDENTIFIER]
+        assert set(o) <= {codes.MESSAGE_TYPE, codes.CLIENT_IDENTIFIER,
+                          codes.SERVER_IDENTIFIER, codes.MESSAGE}
+    else:  # pragma: no cover - the client sends nothing else
+        raise AssertionError(f"unexpected message type {kind}")
+
+
+# -- the harness --------------------------------------------------------------------------
+
+class Harness:
+    """A client on a fake clock: ``h(event, at=t)`` steps it and checks every send."""
+
+    def __init__(self, cfg: ClientConfig | None = None, *, seed: int = 2131,
+                 state: ClientState | None = None) -> None:
+        self.state = state if state is not None else ClientState(config=cfg or config())
+        self.rng = random.Random(seed)
+        self.now = 0.0
+
+    @property
+    def cfg(self) -> ClientConfig:
+        return self.state.config
+
+    @property
+    def xid(self) -> int:
+        return self.state.xid
+
+    @property
+    def deadline(self) -> float | None:
+        return next_deadline(self.state)
+
+    def __call__(self, event: Event, at: float | None = None) -> tuple[Action, ...]:
+        if at is not None:
+            assert at >= self.now, "the fake clock only goes forward"
+            self.now = at
+        new, actions = step(self.state, event, now=self.now, rng=self.rng)
+        for action in actions:
+            if isinstance(action, Send):
+                assert decode(encode(action.message)) == action.message
+                check_table5(action, new.phase, new.config)
+        deadline = next_deadline(new)
+        assert deadline is None or deadline >= self.now
+        self.state = new
+        return actions
+
+    def timer(self, at: float | None = None) -> tuple[Action, ...]:
+        when = self.deadline if at is None else at
+        assert when is not None
+        return self(TimerFired(), when)
+
+    def receive(self, message: Message, at: float | None = None) -> tuple[Action, ...]:
+        return self(MessageReceived(message=wire(message)), at)
+
+
+def sends(actions: tuple[Action, ...]) -> list[Send]:
+    return [a for a in actions if isinstance(a, Send)]
+
+
+def only_send(actions: tuple[Action, ...]) -> Send:
+    [send] = sends(actions)
+    return send
+
+
+def only(actions: tuple[Action, ...], kind: type[Action]) -> Any:
+    found = [a for a in actions if isinstance(a, kind)]
+    assert len(found) == 1, actions
+    return found[0]
+
+
+def bound(cfg: ClientConfig | None = None, *, lease: int = LEASE,
+          extra: dict[int, Any] | None = None, seed: int = 2131) -> Harness:
+    """A client BOUND to ADDR from S1 at t=0 (DISCOVER at 0, ACK at 1)."""
+    h = Harness(cfg or config(), seed=seed)
+    h(Start(), 0.0)
+    h.timer()
+    h.receive(offer(h.xid, lease=lease, extra=extra), 0.5)
+    acts = h.receive(ack(h.xid, lease=lease, extra=extra), 1.0)
+    if h.cfg.probe:
+        assert only(acts, Probe).address == ADDR
+        h(ProbeResult(conflict=False), 1.5)
+    assert h.state.phase is State.BOUND
+    return h
+
+
+# == the three seed scenarios ===========================================================
+
+def test_first_access_discover_two_offers_request_the_first_ack() -> None:
+    h = Harness(config())
+    assert h(Start(), 0.0) == ()
+    assert h.state.phase is State.INIT and h.deadline == 0.0
+
+    discover = only_send(h.timer())
+    assert h.state.phase is State.SELECTING
+    assert discover.message.message_type == MessageType.DISCOVER
+    assert discover.message.xid == h.xid and discover.message.secs == 0
+    assert 3.0 <= h.deadline <= 5.0  # 4 s +/- 1 s (section 4.1)
+
+    # Two servers offer; the first acceptable OFFER wins.
+    request = only_send(h.receive(offer(h.xid, server=S1, yiaddr=ADDR), 0.2))
+    assert h.state.phase is State.REQUESTING
+    m = request.message
+    assert m.message_type == MessageType.REQUEST
+    assert m.xid == discover.message.xid
+    assert m.secs == discover.message.secs
+    assert m.options[codes.SERVER_IDENTIFIER] == S1
+    assert m.options[codes.REQUESTED_IP_ADDRESS] == ADDR
+    late = h.receive(offer(h.xid, server=S2, yiaddr=ADDR2), 0.3)
+    assert only(late, Discard).reason == "DHCPOFFER is not expected in REQUESTING"
+    assert h.state.phase is State.REQUESTING
+
+    configure = only(h.receive(ack(h.xid), 0.4), Configure)
+    lease = configure.lease
+    assert h.state.phase is State.BOUND and h.state.lease == lease
+    assert lease.address == ADDR and lease.server_identifier == S1
+    assert lease.subnet_mask == IPv4Address("255.255.255.0")
+    assert lease.routers == (S1,) and lease.dns_servers == (S1, S2)
+    assert lease.domain_name == "example.org"
+    # Expiry counts from the DISCOVER (section 4.4.1); T1/T2 default 0.5 and 0.875.
+    assert (lease.bound_at, lease.renew_at, lease.rebind_at, lease.expires_at) == (
+        0.0, 1800.0, 3150.0, 3600.0)
+    assert h.deadline == 1800.0
+
+
+def test_second_access_reuses_the_address_with_init_reboot() -> None:
+    lease = bound().state.lease
+    assert lease is not None
+    h = Harness(config())
+    h(Start(lease=lease), 5000.0)
+    assert h.state.phase is State.INIT_REBOOT and h.deadline == 5000.0
+    request = only_send(h.timer())
+    assert h.state.phase is State.REBOOTING
+    m = request.message
+    assert m.options[codes.REQUESTED_IP_ADDRESS] == ADDR
+    assert codes.SERVER_IDENTIFIER not in m.options and m.ciaddr == ZERO
+    configure = only(h.receive(ack(h.xid), 5000.5), Configure)
+    assert configure.lease.address == ADDR and h.state.phase is State.BOUND
+    assert configure.lease.bound_at == 5000.0 and h.deadline == 5000.0 + 1800
+
+
+def test_second_access_nak_leads_to_discover() -> None:
+    lease = bound().state.lease
+    assert lease is not None
+    h = Harness(config())
+    h(Start(lease=lease), 5000.0)
+    h.timer()
+    acts = h.receive(nak(h.xid, extra={codes.MESSAGE: "wrong network"}), 5000.5)
+    assert "wrong network" in only(acts, Notify).text
+    assert not any(isinstance(a, Deconfigure) for a in acts)  # never configured
+    assert h.state.phase is State.INIT and h.deadline == 5000.5 and h.state.lease is None
+    discover = only_send(h.timer())
+    assert discover.message.message_type == MessageType.DISCOVER
+    assert codes.REQUESTED_IP_ADDRESS not in discover.message.options
+
+
+def test_lease_extension_at_half_the_lease() -> None:
+    h = bound()
+    assert h.deadline == LEASE / 2
+    renew = only_send(h.timer())
+    assert h.state.phase is State.RENEWING
+    m = renew.message
+    assert renew.destination == S1 and renew.source == ADDR and m.ciaddr == ADDR
+    # Section 4.4.5: wait half the time to T2, at least 60 s.
+    assert h.deadline == 1800.0 + (3150.0 - 1800.0) / 2
+    acts = h.receive(ack(h.xid, lease=7200), 1800.5)
+    lease = only(acts, Configure).lease
+    assert h.state.phase is State.BOUND
+    assert (lease.bound_at, lease.renew_at, lease.rebind_at, lease.expires_at) == (
+        1800.0, 5400.0, 1800.0 + 6300.0, 9000.0)
+    assert h.deadline == 5400.0
+
+
+# == received messages that are not for us ===============================================
+
+@pytest.mark.parametrize(("mutate", "reason"), [
+    (lambda m: m.replace(xid=m.xid ^ 1), "xid"),
+    (lambda m: m.replace(chaddr=OTHER_MAC), "chaddr"),
+    (lambda m: m.replace(op=OpCode.BOOTREQUEST), "BOOTREPLY"),
+    (lambda m: m.replace(options=m.options.remove(codes.SERVER_IDENTIFIER)), "server identifier"),
+    (lambda m: m.replace(options=m.options.set(codes.SERVER_IDENTIFIER, ZERO)),
+     "server identifier"),
+    (lambda m: m.replace(options=m.options.set(
+        codes.CLIENT_IDENTIFIER, ClientIdentifier(0, b"someone else"))), "RFC 6842"),
+    (lambda m: m.replace(options=m.options.remove(codes.MESSAGE_TYPE)), "BOOTP"),
+    (lambda m: m.replace(yiaddr=ZERO), "not an address"),
+    (lambda m: m.replace(yiaddr=IPv4Address("224.0.0.1")), "not an address"),
+])
+def test_offer_that_is_not_for_us_is_discarded(mutate: Any, reason: str) -> None:
+    h = Harness(config())
+    h(Start(), 0.0)
+    h.timer()
+    before = h.state
+    acts = h.receive(mutate(offer(h.xid)), 0.5)
+    discard = only(acts, Discard)
+    assert reason in discard.reason
+    assert discard.message is not None
+    assert h.state == before
+
+
+def test_offer_without_client_identifier_echo_is_accepted() -> None:
+    # RFC 6842 only rejects a *different* identifier; old servers send none.
+    h = Harness(config())
+    h(Start(), 0.0)
+    h.timer()
+    assert only_send(h.receive(offer(h.xid, cid=None), 0.5)).message.message_type == (
+        MessageType.REQUEST)
+
+
+def test_client_sending_no_identifier_rejects_replies_that_carry_one() -> None:
+    h = Harness(config(send_client_id=False))
+    h(Start(), 0.0)
+    discover = only_send(h.timer())
+    assert codes.CLIENT_IDENTIFIER not in discover.message.options
+    assert "RFC 6842" in only(h.receive(offer(h.xid), 0.5), Discard).reason
+    assert sends(h.receive(offer(h.xid, cid=None), 0.6))
+
+
+def test_ack_in_selecting_without_rapid_commit_is_discarded() -> None:
+    h = Harness(config())
+    h(Start(), 0.0)
+    h.timer()
+    assert "SELECTING" in only(h.receive(ack(h.xid), 0.5), Discard).reason
+    assert h.state.phase is State.SELECTING
+
+
+def test_unexpected_messages_in_bound_are_discarded() -> None:
+    h = bound()
+    before = h.state
+    for message in (offer(h.xid), ack(h.xid), nak(h.xid)):
+        only(h.receive(message, 2.0), Discard)
+        assert h.state == before
+
+
+# == retransmission (section 4.1) ===========================================================
+
+def test_discover_retransmits_with_randomised_exponential_backoff() -> None:
+    h = Harness(config())
+    h(Start(), 0.0)
+    first = only_send(h.timer())
+    xid = first.message.xid
+    sent_at = 0.0
+    for n, base in enumerate((4, 8, 16, 32, 64, 64, 64), start=1):
+        deadline = h.deadline
+        assert deadline is not None
+        assert base - 1 <= deadline - sent_at <= base + 1, (n, deadline - sent_at)
+        again = only_send(h.timer())
+        sent_at = deadline
+        assert again.message.xid == xid  # the same transaction
+        assert again.message.secs == int(deadline)  # 'secs' counts from the start
+    assert h.state.attempts == 8
+
+
+def test_discover_tries_limit_restarts_from_init_with_a_new_xid() -> None:
+    h = Harness(config(discover_tries=2))
+    h(Start(), 0.0)
+    first = only_send(h.timer()).message.xid
+    h.timer()
+    acts = h.timer()
+    assert "DHCPDISCOVER" in only(acts, Notify).text
+    assert h.state.phase is State.INIT and h.deadline == h.now
+    assert only_send(h.timer()).message.xid != first
+
+
+def test_request_retransmits_then_restarts_from_init() -> None:
+    h = Harness(config())
+    h(Start(), 0.0)
+    discover = only_send(h.timer())
+    h.receive(offer(h.xid), 1.0)
+    sent_at = 1.0
+    for base in (4, 8, 16):
+        deadline = h.deadline
+        assert deadline is not None and base - 1 <= deadline - sent_at <= base + 1
+        again = only_send(h.timer())
+        sent_at = deadline
+        # Section 3.1 step 3: the REQUEST keeps the DISCOVER's 'secs'.
+        assert again.message.secs == discover.message.secs
+        assert again.message.options[codes.SERVER_IDENTIFIER] == S1
+    deadline = h.deadline
+    assert deadline is not None and 31 <= deadline - sent_at <= 33
+    acts = h.timer()  # four REQUESTs, about 60 s: give up (section 3.1 step 5)
+    assert "restarting" in only(acts, Notify).text
+    assert h.state.phase is State.INIT and h.state.lease is None
+    assert only_send(h.timer()).message.message_type == MessageType.DISCOVER
+
+
+def test_secs_counts_in_rebooting_retransmissions() -> None:
+    lease = bound().state.lease
+    h = Harness(config())
+    h(Start(lease=lease), 100.0)
+    assert only_send(h.timer()).message.secs == 0
+    again = only_send(h.timer())
+    assert again.message.secs == int(h.now - 100.0) and again.message.secs >= 3
+
+
+def test_startup_delay_is_one_to_ten_seconds_by_default() -> None:
+    for seed in range(20):
+        h = Harness(ClientConfig(chaddr=MAC), seed=seed)
+        h(Start(), 50.0)
+        assert h.deadline is not None and 51.0 <= h.deadline <= 60.0
+        assert h.timer(h.deadline - 0.5) == ()  # early: nothing happens
+        assert only_send(h.timer()).message.message_type == MessageType.DISCOVER
+
+
+# == REQUESTING ---------------------------------------------------------------------------
+
+def test_nak_in_requesting_restarts_with_discover() -> None:
+    h = Harness(config())
+    h(Start(), 0.0)
+    h.timer()
+    h.receive(offer(h.xid), 0.5)
+    acts = h.receive(nak(h.xid), 0.6)
+    assert only(acts, Notify) and not sends(acts)
+    assert h.state.phase is State.INIT and h.deadline == 0.6
+    assert only_send(h.timer()).message.message_type == MessageType.DISCOVER
+
+
+def test_ack_or_nak_from_a_server_not_selected_is_discarded() -> None:
+    h = Harness(config())
+    h(Start(), 0.0)
+    h.timer()
+    h.receive(offer(h.xid, server=S1), 0.5)
+    assert "not 192.0.2.1" in only(h.receive(nak(h.xid, server=S2), 0.6), Discard).reason
+    assert "not 192.0.2.1" in only(h.receive(ack(h.xid, server=S2), 0.7), Discard).reason
+    assert h.state.phase is State.REQUESTING
+
+
+def test_probe_then_bound_and_announce() -> None:
+    h = Harness(config(probe=True))
+    h(Start(), 0.0)
+    h.timer()
+    h.receive(offer(h.xid), 0.5)
+    acts = h.receive(ack(h.xid), 0.6)
+    assert only(acts, Probe).address == ADDR and not any(isinstance(a, Configure) for a in acts)
+    assert h.state.phase is State.CHECKING
+    only(h.receive(ack(h.xid), 0.7), Discard)  # "Subsequent DHCPACKs ignored"
+    acts = h(ProbeResult(conflict=False), 1.5)
+    assert [type(a) for a in acts] == [Configure, Announce]
+    assert h.state.phase is State.BOUND and h.deadline == 1800.0
+
+
+def test_probe_conflict_declines_and_waits_ten_seconds() -> None:
+    h = Harness(config(probe=True))
+    h(Start(), 0.0)
+    h.timer()
+    h.receive(offer(h.xid), 0.5)
+    h.receive(ack(h.xid), 0.6)
+    acts = h(ProbeResult(conflict=True), 1.5)
+    decline = only_send(acts)
+    m = decline.message
+    assert m.message_type == MessageType.DECLINE
+    assert m.options[codes.REQUESTED_IP_ADDRESS] == ADDR
+    assert m.options[codes.SERVER_IDENTIFIER] == S1
+    assert h.state.phase is State.INIT and h.deadline == 11.5  # section 3.1 step 5
+    discover = only_send(h.timer())
+    # The declined address is not suggested again.
+    assert codes.REQUESTED_IP_ADDRESS not in discover.message.options
+
+
+# == BOUND, RENEWING, REBINDING -----------------------------------------------------------
+
+def test_renewing_retransmits_at_half_the_time_to_t2_not_below_60_s() -> None:
+    h = bound()
+    h.timer()  # T1 = 1800: RENEWING
+    expected = [1800.0 + 675.0, 2475.0 + 337.5, 2812.5 + 168.75, 2981.25 + 84.375,
+                3065.625 + 60.0]  # half of 84.375 is below 60: wait 60 s
+    for at in expected:
+        assert h.deadline == at
+        send = only_send(h.timer())
+        assert send.destination == S1
+    # 3125.625 + 60 would pass T2, so T2 comes first.
+    assert h.deadline == 3150.0
+    rebind = only_send(h.timer())
+    assert h.state.phase is State.REBINDING and rebind.destination == BROADCAST
+    assert rebind.message.xid == h.xid
+    assert h.deadline == 3150.0 + (3600.0 - 3150.0) / 2
+    only_send(h.timer())
+    assert h.deadline == 3375.0 + 112.5
+    only_send(h.timer())
+    assert h.deadline == 3487.5 + 60.0  # half of 112.5 is below 60
+    only_send(h.timer())
+    assert h.deadline == 3600.0  # the minimum would pass expiry
+    acts = h.timer()
+    assert only(acts, Deconfigure).address == ADDR and "expired" in only(acts, Notify).text
+    assert h.state.phase is State.INIT and h.deadline == 3600.0
+    discover = only_send(h.timer())
+    # "If the client then receives a DHCPACK allocating that client its
+    # previous network address": suggest it.
+    assert discover.message.options[codes.REQUESTED_IP_ADDRESS] == ADDR
+
+
+def test_ack_in_rebinding_binds_with_the_answering_server() -> None:
+    h = bound()
+    h.timer()
+    h.timer(3150.0)
+    assert h.state.phase is State.REBINDING
+    acts = h.receive(ack(h.xid, server=S2), 3200.0)
+    lease = only(acts, Configure).lease
+    assert h.state.phase is State.BOUND and lease.server_identifier == S2
+    # Times count from the first REQUEST of the renewal (T1).
+    assert lease.expires_at == 1800.0 + LEASE
+
+
+def test_nak_in_renewing_deconfigures_and_restarts() -> None:
+    h = bound()
+    h.timer()
+    acts = h.receive(nak(h.xid), 1801.0)
+    assert only(acts, Deconfigure).address == ADDR
+    assert h.state.phase is State.INIT and h.state.lease is None
+
+
+def test_nak_in_rebinding_deconfigures_and_restarts() -> None:
+    h = bound()
+    h.timer(3150.0)  # late: straight to REBINDING
+    assert h.state.phase is State.REBINDING
+    acts = h.receive(nak(h.xid, server=S2), 3151.0)
+    assert only(acts, Deconfigure).address == ADDR and h.state.phase is State.INIT
+
+
+def test_renewal_ack_with_a_new_address_deconfigures_the_old_one() -> None:
+    h = bound(config(probe=True))
+    h.timer()
+    acts = h.receive(ack(h.xid, yiaddr=ADDR2), 1801.0)
+    assert only(acts, Deconfigure).address == ADDR and only(acts, Probe).address == ADDR2
+    assert "replaces" in only(acts, Notify).text
+    assert h.state.phase is State.CHECKING
+    assert [type(a) for a in h(ProbeResult(conflict=False), 1802.0)] == [Configure, Announce]
+
+
+def test_late_timer_in_bound_goes_to_the_right_state() -> None:
+    h = bound()
+    acts = h.timer(3700.0)  # past expiry
+    assert only(acts, Deconfigure) and h.state.phase is State.INIT
+
+
+def test_event_after_expiry_first_expires_the_lease() -> None:
+    h = bound()
+    # The caller missed every deadline; a message then arrives.
+    acts = h.receive(ack(h.xid), 4000.0)
+    assert [type(a) for a in acts] == [Deconfigure, Notify, Discard]
+    assert h.state.phase is State.INIT
+    with pytest.raises(StateError):  # no longer bound: nothing to release
+        step(bound().state, ReleaseRequested(), now=4000.0, rng=random.Random(1))
+
+
+def test_release_unicasts_to_the_server_then_deconfigures() -> None:
+    h = bound()
+    acts = h(ReleaseRequested(), 100.0)
+    release = only_send(acts)
+    assert acts.index(release) < acts.index(only(acts, Deconfigure))
+    m = release.message
+    assert m.message_type == MessageType.RELEASE and m.ciaddr == ADDR
+    assert (release.destination, release.source) == (S1, ADDR)
+    assert h.state.phase is State.STOPPED and h.state.lease is None
+
+
+def test_release_while_renewing() -> None:
+    h = bound()
+    h.timer()
+    assert only_send(h(ReleaseRequested(), 1900.0)).destination == S1
+    assert h.state.phase is State.STOPPED
+
+
+def test_renew_requested_before_t1() -> None:
+    h = bound()
+    send = only_send(h(RenewRequested(), 10.0))
+    assert h.state.phase is State.RENEWING and send.destination == S1
+    lease = only(h.receive(ack(h.xid), 11.0), Configure).lease
+    assert lease.bound_at == 10.0 and h.state.phase is State.BOUND
+
+
+# == lease times (sections 3.3, 4.4.5) ----------------------------------------------------
+
+@pytest.mark.parametrize(("t1", "t2", "renew", "rebind"), [
+    (None, None, 1800.0, 3150.0),
+    (600, 1200, 600.0, 1200.0),
+    (3000, 2000, 1800.0, 2000.0),    # T1 after T2: T1's default
+    (1000, 4000, 1000.0, 3150.0),    # T2 after expiry: default T2
+    (0, 0, 1800.0, 3150.0),          # zero is not a time to renew at
+    (None, 1000, 4000 / 7, 1000.0),  # default T1 would follow T2: keep the ratio
+    (3599, None, 1800.0, 3150.0),    # T1 after the default T2
+])
+def test_t1_and_t2_are_validated(t1: int | None, t2: int | None, renew: float,
+                                 rebind: float) -> None:
+    extra = {codes.RENEWAL_TIME: t1, codes.REBINDING_TIME: t2}
+    lease = bound(extra={k: v for k, v in extra.items() if v is not None}).state.lease
+    assert lease is not None
+    assert lease.renew_at == pytest.approx(renew) and lease.rebind_at == pytest.approx(rebind)
+    assert lease.renew_at < lease.rebind_at < lease.expires_at  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(("changes", "reason"), [
+    ({"lease": None}, "no lease time"),
+    ({"lease": 0}, "0 seconds"),
+    ({"yiaddr": ZERO}, "yiaddr 0.0.0.0"),
+    ({"yiaddr": BROADCAST}, "yiaddr 255.255.255.255"),
+])
+def test_ack_without_a_usable_lease_is_discarded(changes: dict[str, Any], reason: str) -> None:
+    h = Harness(config())
+    h(Start(), 0.0)
+    h.timer()
+    h.receive(offer(h.xid), 0.5)
+    acts = h.receive(ack(h.xid, **changes), 0.6)
+    assert reason in only(acts, Discard).reason
+    assert h.state.phase is State.REQUESTING
+
+
+def test_infinite_lease_has_no_deadline() -> None:
+    h = bound(lease=0xFFFFFFFF)
+    lease = h.state.lease
+    assert lease is not None and lease.lease_time == 0xFFFFFFFF
+    assert (lease.renew_at, lease.rebind_at, lease.expires_at) == (None, None, None)
+    assert h.deadline is None
+
+
+# == RFC 3442 routes ----------------------------------------------------------------------
+
+def test_classless_routes_replace_router_and_static_routes() -> None:
+    routes = (ClasslessRoute(IPv4Network("0.0.0.0/0"), S2),
+              ClasslessRoute(IPv4Network("10.0.0.0/8"), IPv4Address("192.0.2.254")),
+              ClasslessRoute(IPv4Network("198.51.100.0/24"), ZERO))
+    extra = {codes.CLASSLESS_STATIC_ROUTE: routes,
+             codes.STATIC_ROUTE: ((IPv4Address("172.16.0.0"), S1),)}
+    lease = bound(extra=extra).state.lease
+    assert lease is not None
+    assert lease.routers == () and lease.routes == routes
+
+
+def test_static_routes_are_classful_without_option_121() -> None:
+    pairs = ((IPv4Address("10.0.0.0"), S1), (IPv4Address("172.16.0.0"), S1),
+             (IPv4Address("192.168.7.0"), S1), (IPv4Address("10.1.2.3"), S1),
+             (IPv4Address("0.0.0.0"), S1))
+    lease = bound(extra={codes.STATIC_ROUTE: pairs}).state.lease
+    assert lease is not None
+    assert lease.routers == (S1,)
+    assert [str(r.destination) for r in lease.routes] == [
+        "10.0.0.0/8", "172.16.0.0/16", "192.168.7.0/24", "10.1.2.3/32"]
+
+
+def test_prl_puts_121_before_router() -> None:
+    prl = config().requested_options
+    assert prl.index(codes.CLASSLESS_STATIC_ROUTE) < prl.index(codes.ROUTER)
+
+
+# == INIT-REBOOT / REBOOTING --------------------------------------------------------------
+
+def test_rebooting_without_answer_keeps_the_unexpired_lease() -> None:
+    lease = bound().state.lease
+    assert lease is not None
+    h = Harness(config())
+    h(Start(lease=lease), 100.0)
+    for _ in range(4):
+        only_send(h.timer())
+    acts = h.timer()
+    assert only(acts, Configure).lease == lease
+    assert "remembered lease" in only(acts, Notify).text
+    assert h.state.phase is State.BOUND and h.deadline == 1800.0
+
+
+def test_rebooting_without_answer_and_expired_lease_restarts() -> None:
+    lease = bound().state.lease
+    h = Harness(config())
+    h(Start(lease=lease), 10_000.0)
+    for _ in range(4):
+        h.timer()
+    acts = h.timer()
+    assert not any(isinstance(a, Configure) for a in acts)
+    assert h.state.phase is State.INIT
+
+
+def test_rebooting_fallback_past_t1_renews_at_once() -> None:
+    lease = bound().state.lease
+    h = Harness(config())
+    h(Start(lease=lease), 2000.0)
+    for _ in range(4):
+        h.timer()
+    acts = h.timer()
+    assert [type(a) for a in acts] == [Notify, Configure, Send]
+    assert h.state.phase is State.RENEWING
+
+
+def test_stop_and_start_again_goes_through_init_reboot() -> None:
+    h = bound()
+    acts = h(Stop(), 10.0)
+    assert only(acts, Deconfigure).address == ADDR
+    assert h.state.phase is State.STOPPED and h.state.lease is not None
+    h(Start(), 20.0)
+    assert h.state.phase is State.INIT_REBOOT
+    assert only_send(h.timer()).message.options[codes.REQUESTED_IP_ADDRESS] == ADDR
+
+
+def test_restart_from_saved_json_goes_through_init_reboot() -> None:
+    saved = json.loads(json.dumps(bound().state.to_json()))
+    restored = ClientState.from_json(saved, shift=-1000.0)
+    assert restored.lease is not None and restored.lease.expires_at == 3600.0 - 1000.0
+    h = Harness(config())
+    h(Start(lease=restored.lease), 0.0)
+    request = only_send(h.timer())
+    assert request.message.options[codes.REQUESTED_IP_ADDRESS] == ADDR
+
+
+# == link ---------------------------------------------------------------------------------
+
+def test_link_down_and_up_goes_through_init_reboot() -> None:
+    h = bound()
+    acts = h(LinkDown(), 100.0)
+    assert only(acts, Deconfigure).address == ADDR
+    assert h.state.phase is State.LINK_DOWN and h.deadline is None
+    only(h.receive(ack(h.xid), 101.0), Discard)
+    assert h(LinkUp(), 200.0) == ()
+    assert h.state.phase is State.INIT_REBOOT and h.deadline == 200.0
+    request = only_send(h.timer())
+    assert request.message.options[codes.REQUESTED_IP_ADDRESS] == ADDR
+    assert only(h.receive(ack(h.xid), 200.5), Configure).lease.address == ADDR
+
+
+def test_link_up_without_a_lease_discovers() -> None:
+    h = Harness(config())
+    h(Start(), 0.0)
+    h.timer()
+    assert h(LinkDown(), 1.0) == ()
+    h(LinkUp(), 2.0)
+    assert h.state.phase is State.INIT
+    assert only_send(h.timer()).message.message_type == MessageType.DISCOVER
+
+
+# == INFORM (sections 3.4, 4.4.3) ---------------------------------------------------------
+
+def test_inform_unicast_to_known_server_then_broadcast() -> None:
+    external = IPv4Address("198.51.100.7")
+    h = Harness(config())
+    first = only_send(h(InformRequested(address=external, server=S1), 0.0))
+    assert (first.destination, first.source) == (S1, external)
+    assert first.message.ciaddr == external
+    second = only_send(h.timer())
+    assert second.destination == BROADCAST and second.message.xid == first.message.xid
+    answer = ack(h.xid, yiaddr=ZERO, extra={codes.IP_ADDRESS_LEASE_TIME: 60})
+    lease = only(h.receive(answer, 5.0), Configure).lease
+    assert h.state.phase is State.INFORMED and h.deadline is None
+    assert lease.address == external and lease.dns_servers == (S1, S2)
+    # "without ... including lease time parameters": none is used.
+    assert (lease.lease_time, lease.expires_at, lease.renew_at) == (None, None, None)
+    assert h(Stop(), 6.0) == ()  # the address is not DHCP's to remove
+
+
+def test_inform_gives_up_after_four_tries() -> None:
+    h = Harness(config())
+    h(InformRequested(address=IPv4Address("198.51.100.7")), 0.0)
+    for _ in range(3):
+        only_send(h.timer())
+    acts = h.timer()
+    assert "defaults" in only(acts, Notify).text and h.state.phase is State.STOPPED
+
+
+def test_inform_after_link_down_and_up() -> None:
+    external = IPv4Address("198.51.100.7")
+    h = Harness(config())
+    h(InformRequested(address=external), 0.0)
+    h.receive(ack(h.xid, yiaddr=ZERO), 1.0)
+    h(LinkDown(), 2.0)
+    send = only_send(h(LinkUp(), 3.0))
+    assert send.message.message_type == MessageType.INFORM and send.message.ciaddr == external
+
+
+# == rapid commit (RFC 4039) --------------------------------------------------------------
+
+def test_rapid_commit_ack_binds_directly() -> None:
+    h = Harness(config(rapid_commit=True))
+    h(Start(), 0.0)
+    discover = only_send(h.timer())
+    assert codes.RAPID_COMMIT in discover.message.options
+    acts = h.receive(ack(h.xid, extra={codes.RAPID_COMMIT: True}), 0.3)
+    assert only(acts, Configure).lease.address == ADDR
+    assert h.state.phase is State.BOUND
+    renew = only_send(h.timer())
+    assert codes.RAPID_COMMIT not in renew.message.options
+
+
+def test_rapid_commit_client_still_takes_offers() -> None:
+    h = Harness(config(rapid_commit=True))
+    h(Start(), 0.0)
+    h.timer()
+    request = only_send(h.receive(offer(h.xid), 0.3))
+    assert codes.RAPID_COMMIT not in request.message.options
+
+
+def test_ack_with_rapid_commit_is_discarded_when_not_enabled() -> None:
+    h = Harness(config())
+    h(Start(), 0.0)
+    h.timer()
+    only(h.receive(ack(h.xid, extra={codes.RAPID_COMMIT: True}), 0.3), Discard)
+
+
+# == FORCERENEW (RFC 3203, RFC 6704) ------------------------------------------------------
+
+def nonce_bound() -> Harness:
+    cfg = config(forcerenew_nonce=True)
+    h = Harness(cfg)
+    h(Start(), 0.0)
+    discover = only_send(h.timer())
+    assert discover.message.options[codes.FORCERENEW_NONCE_CAPABLE] == (1,)
+    request = only_send(h.receive(offer(h.xid, extra={codes.FORCERENEW_NONCE_CAPABLE: (1,)}), 0.2))
+    assert request.message.options[codes.FORCERENEW_NONCE_CAPABLE] == (1,)
+    h.receive(ack(h.xid, extra={codes.AUTHENTICATION: nonce_option(replay=5)}), 0.3)
+    lease = h.state.lease
+    assert lease is not None and (lease.nonce, lease.replay) == (NONCE, 5)
+    return h
+
+
+def test_unauthenticated_forcerenew_is_discarded() -> None:
+    h = bound()
+    before = h.state
+    message = forcerenew(replay=9).replace(
+        options=forcerenew(replay=9).options.remove(codes.AUTHENTICATION))
+    reason = only(h.receive(message, 10.0), Discard).reason
+    assert "unauthenticated" in reason and "CVE-2020-13529" in reason
+    assert h.state == before
+
+
+def test_forcerenew_authenticated_by_nonce_starts_renewing() -> None:
+    h = nonce_bound()
+    request = only_send(h.receive(forcerenew(replay=6), 10.0))
+    assert h.state.phase is State.RENEWING and request.destination == S1
+    assert h.state.lease is not None and h.state.lease.replay == 6
+    only(h.receive(forcerenew(replay=7), 11.0), Discard)  # already renewing
+    lease = only(h.receive(ack(h.xid), 12.0), Configure).lease
+    assert lease.nonce == NONCE  # kept: the server sent no new one
+
+
+def test_forcerenew_relayed_with_hops_and_giaddr_still_verifies() -> None:
+    h = nonce_bound()
+    relayed = forcerenew(replay=6).replace(hops=1, giaddr=IPv4Address("203.0.113.1"))
+    assert sends(h.receive(relayed, 10.0))
+
+
+@pytest.mark.parametrize(("message", "reason"), [
+    (lambda: forcerenew(replay=6, nonce=bytes(16)), "HMAC-MD5 does not match"),
+    (lambda: forcerenew(replay=5), "replay"),
+    (lambda: forcerenew(replay=6, server=S2), "from server 192.0.2.2"),
+    (lambda: forcerenew(replay=6).replace(xid=1, secs=7), "HMAC-MD5 does not match"),
+    (lambda: forcerenew(replay=6).replace(options=forcerenew(replay=6).options.set(
+        codes.AUTHENTICATION, Authentication(2, 1, 0, 6, bytes(17)))), "protocol 2"),
+])
+def test_forcerenew_failing_authentication_is_discarded(message: Any, reason: str) -> None:
+    h = nonce_bound()
+    before = h.state
+    assert reason in only(h.receive(message(), 10.0), Discard).reason
+    assert h.state == before
+
+
+def test_ack_without_the_offered_nonce_returns_to_init() -> None:
+    h = Harness(config(forcerenew_nonce=True))
+    h(Start(), 0.0)
+    h.timer()
+    h.receive(offer(h.xid, extra={codes.FORCERENEW_NONCE_CAPABLE: (1,)}), 0.2)
+    acts = h.receive(ack(h.xid), 0.3)
+    assert "RFC 6704" in only(acts, Discard).reason and h.state.phase is State.INIT
+
+
+def test_nonce_is_ignored_when_not_negotiated() -> None:
+    h = bound(extra={codes.AUTHENTICATION: nonce_option()})
+    assert h.state.lease is not None and h.state.lease.nonce is None
+    assert "unauthenticated" in only(h.receive(forcerenew(replay=9), 10.0), Discard).reason
+
+
+# == IPv6-only preferred (RFC 8925) -------------------------------------------------------
+
+def test_offer_with_option_108_stops_dhcpv4_for_at_least_300_seconds() -> None:
+    h = Harness(config(ipv6_only_preferred=True))
+    h(Start(), 0.0)
+    discover = only_send(h.timer())
+    assert discover.message.options[codes.PARAMETER_REQUEST_LIST][-1] == (
+        codes.IPV6_ONLY_PREFERRED)
+    acts = h.receive(offer(h.xid, extra={codes.IPV6_ONLY_PREFERRED: 60}), 1.0)
+    assert acts == (V6OnlyWait(seconds=MIN_V6ONLY_WAIT),)
+    assert h.state.phase is State.V6ONLY and h.deadline == 301.0
+    assert only_send(h.timer()).message.message_type == MessageType.DISCOVER
+    acts = h.receive(offer(h.xid, extra={codes.IPV6_ONLY_PREFERRED: 1800}), 302.0)
+    assert acts == (V6OnlyWait(seconds=1800),)
+
+
+def test_option_108_is_ignored_when_not_supported() -> None:
+    h = Harness(config())
+    h(Start(), 0.0)
+    discover = only_send(h.timer())
+    assert codes.IPV6_ONLY_PREFERRED not in discover.message.options[
+        codes.PARAMETER_REQUEST_LIST]
+    assert sends(h.receive(offer(h.xid, extra={codes.IPV6_ONLY_PREFERRED: 60}), 1.0))
+
+
+def test_link_up_ends_the_v6only_wait() -> None:
+    h = Harness(config(ipv6_only_preferred=True))
+    h(Start(), 0.0)
+    h.timer()
+    h.receive(offer(h.xid, extra={codes.IPV6_ONLY_PREFERRED: 900}), 1.0)
+    h(LinkDown(), 2.0)
+    h(LinkUp(), 3.0)
+    assert h.state.phase is State.INIT and h.deadline == 3.0
+
+
+# == selection window and policies --------------------------------------------------------
+
+@pytest.mark.parametrize(("policy", "chosen"), [
+    (OfferPolicy.FIRST, S1), (OfferPolicy.LONGEST_LEASE, S2), (OfferPolicy.PREVIOUS, S2)])
+def test_selection_window_collects_offers_and_applies_the_policy(
+        policy: OfferPolicy, chosen: IPv4Address) -> None:
+    previous = bound().state.lease
+    assert previous is not None
+    previous = replace(previous, address=ADDR2, server_identifier=S2)
+    # INIT with a lease held before (as after an expiry): PREVIOUS prefers it.
+    cfg = config(selection_window=2.0, offer_policy=policy)
+    h = Harness(state=ClientState(config=cfg, phase=State.INIT, lease=previous, wake_at=0.0))
+    h.timer()
+    assert h.receive(offer(h.xid, server=S1, yiaddr=ADDR), 0.5) == ()
+    assert h.deadline == 2.5
+    assert h.receive(offer(h.xid, server=S2, yiaddr=ADDR2, lease=7200), 1.0) == ()
+    request = only_send(h.timer())
+    assert request.message.options[codes.SERVER_IDENTIFIER] == chosen
+    assert h.state.phase is State.REQUESTING
+
+
+def test_rapid_commit_ack_during_the_window_binds_at_once() -> None:
+    h = Harness(config(selection_window=5.0, rapid_commit=True))
+    h(Start(), 0.0)
+    h.timer()
+    h.receive(offer(h.xid, server=S1), 0.5)
+    only(h.receive(ack(h.xid, server=S2, extra={codes.RAPID_COMMIT: True}), 0.6), Configure)
+    assert h.state.phase is State.BOUND
+
+
+# == the options a client sends -----------------------------------------------------------
+
+def test_identity_options_are_sent_in_every_message() -> None:
+    cfg = config(
+        client_id=ClientIdentifier.from_duid(7, bytes.fromhex("00030001") + MAC),
+        fqdn=ClientFQDN(ClientFQDN.S | ClientFQDN.E, 0, 0, "host.example.org."),
+        vendor_class=b"dhcpwire", user_class=UserClass((b"lab",)), requested_lease_time=600,
+        extra_options=((93, b"\x00\x07"),))
+    h = Harness(cfg)
+    h(Start(), 0.0)
+    discover = only_send(h.timer()).message.options
+    request = only_send(h.receive(offer(h.xid, cid=cfg.identifier), 0.5)).message.options
+    for opts in (discover, request):
+        assert opts[codes.CLIENT_IDENTIFIER].type == 255  # RFC 4361 IAID + DUID
+        assert opts[codes.CLIENT_IDENTIFIER].iaid == 7
+        assert opts[codes.CLIENT_FQDN].name == "host.example.org."
+        assert codes.HOST_NAME not in opts  # RFC 4702 section 3.1
+        assert opts[codes.VENDOR_CLASS_IDENTIFIER] == b"dhcpwire"
+        assert opts[codes.USER_CLASS] == UserClass((b"lab",))
+        assert opts[codes.IP_ADDRESS_LEASE_TIME] == 600
+        assert opts.raw(93) == b"\x00\x07"
+    assert next(iter(discover)) == codes.MESSAGE_TYPE
+
+
+def test_broadcast_flag_follows_the_configuration() -> None:
+    h = Harness(config(broadcast=False))
+    h(Start(), 0.0)
+    assert not only_send(h.timer()).message.broadcast
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"host_name": "a", "fqdn": ClientFQDN(0, 0, 0, "a")},
+    {"parameter_request_list": (3, 121)},
+    {"parameter_request_list": (121, 6)},
+    {"parameter_request_list": (1, 80)},
+    {"max_message_size": 500},
+    {"jitter": 5.0},
+    {"request_tries": 0},
+    {"extra_options": ((53, b"\x01"),)},
+    {"chaddr": bytes(17)},
+    {"startup_delay": (3.0, 1.0)},
+])
+def test_config_rejects_what_the_rfcs_forbid(kwargs: dict[str, Any]) -> None:
+    kwargs.setdefault("chaddr", MAC)
+    with pytest.raises(ValueError):
+        ClientConfig(**kwargs)
+
+
+# == caller misuse is an exception; the state is untouched --------------------------------
+
+@pytest.mark.parametrize(("make", "event"), [
+    (lambda: Harness(config()), ReleaseRequested()),
+    (lambda: Harness(config()), ProbeResult(conflict=False)),
+    (lambda: Harness(config()), LinkUp()),
+    (lambda: Harness(config()), Stop()),
+    (bound, Start()),
+    (bound, ProbeResult(conflict=True)),
+    (bound, LinkUp()),
+    (bound, InformRequested(address=ADDR2)),
+])
+def test_illegal_event_raises_and_changes_nothing(make: Any, event: Event) -> None:
+    h = make()
+    before = h.state
+    with pytest.raises(StateError):
+        step(h.state, event, now=h.now + 1, rng=h.rng)
+    assert h.state is before
+
+
+def _representatives() -> dict[State, ClientState]:
+    """One reachable state for each State, built by scenarios."""
+    found: dict[State, ClientState] = {}
+
+    def keep(h: Harness) -> None:
+        found.setdefault(h.state.phase, h.state)
+
+    h = Harness(config(probe=True, ipv6_only_preferred=True))
+    keep(h)
+    h(Start(), 0.0)
+    keep(h)
+    h.timer()
+    keep(h)
+    h.receive(offer(h.xid), 0.5)
+    keep(h)
+    h.receive(ack(h.xid), 0.6)
+    keep(h)
+    h(ProbeResult(conflict=False), 0.7)
+    keep(h)
+    h.timer()
+    keep(h)
+    h.timer(3150.0)
+    keep(h)
+    h(LinkDown(), 3160.0)
+    keep(h)
+    h(LinkUp(), 3161.0)
+    keep(h)
+    h.timer()
+    keep(h)
+    h2 = Harness(config())
+    h2(InformRequested(address=ADDR), 0.0)
+    keep(h2)
+    h2.receive(ack(h2.xid, yiaddr=ZERO), 1.0)
+    keep(h2)
+    h3 = Harness(config(ipv6_only_preferred=True))
+    h3(Start(), 0.0)
+    h3.timer()
+    h3.receive(offer(h3.xid, extra={codes.IPV6_ONLY_PREFERRED: 300}), 1.0)
+    keep(h3)
+    return found
+
+
+EVENTS: list[Event] = [
+    Start(), MessageReceived(message=offer(1)), TimerFired(), ProbeResult(conflict=False),
+    ReleaseRequested(), RenewRequested(), InformRequested(address=ADDR2), LinkDown(), LinkUp(),
+    Stop()]
+
+
+def test_every_state_is_reached_by_the_representatives() -> None:
+    assert set(_representatives()) == set(State)
+
+
+@pytest.mark.parametrize("event", EVENTS, ids=lambda e: type(e).__name__)
+def test_every_state_and_trigger_either_steps_or_raises(event: Event) -> None:
+    for name, state in _representatives().items():
+        # The caller's contract: other events come before the deadline.
+        deadline = next_deadline(state)
+        now = max(state.started_at or 0.0, (deadline or 0.0) - 0.001)
+        if isinstance(event, TimerFired) and deadline is not None:
+            now = deadline
+        if (name, type(event)) in TABLE:
+            new, _ = step(state, event, now=now, rng=random.Random(1))
+            targets = {t for row in transitions() if (row.state, row.trigger) == (
+                name, type(event)) for t in row.targets}
+            assert new.phase in targets, (name, type(event).__name__, new.phase)
+        else:
+            with pytest.raises(StateError):
+                step(state, event, now=now, rng=random.Random(1))
+
+
+# == replay, JSON, the diagram, the class -------------------------------------------------
+
+def _run(seed: int) -> list[Any]:
+    h = Harness(ClientConfig(chaddr=MAC, probe=False), seed=seed)
+    out: list[Any] = [h(Start(), 0.0)]
+    for _ in range(3):
+        out.append(h.timer())
+    out.append(h.receive(offer(h.xid), h.now + 0.1))
+    out.append(h.timer())
+    out.append(h.receive(ack(h.xid), h.now + 0.1))
+    out.append(h.state)
+    return out
+
+
+def test_same_seed_same_events_same_run() -> None:
+    assert _run(5) == _run(5)
+    assert _run(5) != _run(6)
+
+
+def test_state_json_round_trips_at_every_stage() -> None:
+    h = Harness(config(probe=True, selection_window=3.0, forcerenew_nonce=True,
+                       host_name="box", user_class=UserClass((b"a", b"b"))))
+    checkpoints = []
+    h(Start(), 0.0)
+    checkpoints.append(h.state)
+    h.timer()
+    h.receive(offer(h.xid, extra={codes.FORCERENEW_NONCE_CAPABLE: (1,)}), 0.5)
+    checkpoints.append(h.state)  # an offer collected
+    h.timer()
+    checkpoints.append(h.state)
+    h.receive(ack(h.xid, extra={codes.AUTHENTICATION: nonce_option(),
+                                codes.CLASSLESS_STATIC_ROUTE: (
+                                    ClasslessRoute(IPv4Network("0.0.0.0/0"), S1),)}), 4.0)
+    checkpoints.append(h.state)
+    h(ProbeResult(conflict=False), 4.5)
+    checkpoints.append(h.state)
+    for state in checkpoints:
+        data = json.loads(json.dumps(state.to_json()))
+        assert ClientState.from_json(data) == state
+    lease = h.state.lease
+    assert lease is not None
+    assert Lease.from_json(json.loads(json.dumps(lease.to_json()))) == lease
+    assert Lease.from_json(lease.to_json(), shift=10.0) == lease.shifted(10.0)
+
+
+def test_transitions_cover_figure_5() -> None:
+    rows = {(row.state, row.trigger): row.targets for row in transitions()}
+    assert State.REQUESTING in rows[(State.SELECTING, MessageReceived)]
+    assert State.BOUND in rows[(State.REQUESTING, MessageReceived)]
+    assert State.RENEWING in rows[(State.BOUND, TimerFired)]
+    assert State.REBINDING in rows[(State.RENEWING, TimerFired)]
+    assert State.INIT in rows[(State.REBINDING, TimerFired)]
+    assert State.REBOOTING in rows[(State.INIT_REBOOT, TimerFired)]
+    assert len(rows) == len(TABLE)
+    text = diagram()
+    assert text.startswith("stateDiagram-v2\n")
+    for name in ("INIT", "SELECTING", "REQUESTING", "BOUND", "RENEWING", "REBINDING",
+                 "INIT_REBOOT", "REBOOTING"):
+        assert f"\n    {name} -->" in text
+    assert 'state "INIT-REBOOT" as INIT_REBOOT' in text
+    assert "BOUND --> RENEWING: T1 expires" in text
+
+
+def test_client_class_keeps_state_only_on_success() -> None:
+    c = Client(config(), rng=random.Random(1))
+    assert c.handle(Start(), now=0.0) == ()
+    assert c.next_deadline() == 0.0
+    before = c.state
+    with pytest.raises(StateError):
+        c.handle(ReleaseRequested(), now=0.0)
+    assert c.state is before
+    assert isinstance(c.handle(TimerFired(), now=0.0)[0], Send)
+    assert ClientState.from_json(c.to_json()) == c.state
+    with pytest.raises(TypeError):
+        Client()
+
+
+def test_start_refuses_an_inform_configuration_or_a_lease_without_server() -> None:
+    with pytest.raises(ValueError):
+        Start(lease=Lease(address=ADDR))
+    with pytest.raises(ValueError):
+        Start(lease=Lease(address=ADDR, lease_time=60))
+
+
+@pytest.mark.parametrize("where", ["rapid", "rebooting", "rebinding"])
+def test_ack_without_server_identifier_is_discarded_when_nobody_was_asked(where: str) -> None:
+    no_sid = {codes.SERVER_IDENTIFIER: None}
+    if where == "rapid":
+        h = Harness(config(rapid_commit=True))
+        h(Start(), 0.0)
+        h.timer()
+        message = ack(h.xid, extra={**no_sid, codes.RAPID_COMMIT: True})
+    elif where == "rebooting":
+        h = Harness(config())
+        h(Start(lease=bound().state.lease), 0.0)
+        h.timer()
+        message = ack(h.xid, extra=no_sid)
+    else:
+        h = bound()
+        h.timer(3150.0)
+        message = ack(h.xid, extra=no_sid)
+    before = h.state
+    assert "option 54" in only(h.receive(message, h.now + 0.5), Discard).reason
+    assert h.state == before
+
+
+def test_ack_without_server_identifier_is_taken_from_the_server_asked() -> None:
+    h = Harness(config())
+    h(Start(), 0.0)
+    h.timer()
+    h.receive(offer(h.xid), 0.5)
+    lease = only(h.receive(ack(h.xid, extra={codes.SERVER_IDENTIFIER: None}), 0.6),
+                 Configure).lease
+    assert lease.server_identifier == S1
+    h.timer()
+    lease = only(h.receive(ack(h.xid, extra={codes.SERVER_IDENTIFIER: None}), 1801.0),
+                 Configure).lease
+    assert lease.server_identifier == S1
+
+
+def test_the_docs_page_examples_run() -> None:
+    page = Path(__file__).resolve().parents[2] / "docs" / "client.rst"
+    result = doctest.testfile(str(page), module_relative=False)
+    assert result.failed == 0 and result.attempted >= 15
+
+
+# == against dhcpwire's own server ------------------------------------------------------
+
+def test_client_and_server_in_one_process() -> None:
+    """The two sans-IO machines against each other, every message as bytes."""
+    server_mod = pytest.importorskip("dhcpwire.server")
+    net = IPv4Network("192.0.2.0/24")
+    srv_config = server_mod.ServerConfig(
+        server_identifier=S1, default_lease_time=LEASE,
+        subnets=(server_mod.Subnet(network=net, pools=((ADDR, IPv4Address("192.0.2.20")),),
+                                   router=(S1,), dns_servers=(S2,)),))
+    server = server_mod.ServerState(config=srv_config)
+    h = Harness(config())
+
+    def deliver(actions: tuple[Action, ...]) -> tuple[Action, ...]:
+        """Carry each Send to the server, and each reply back to the client."""
+        nonlocal server
+        out: list[Action] = []
+        for action in actions:
+            out.append(action)
+            if not isinstance(action, Send):
+                continue
+            server, replies = server_mod.handle(server, decode(encode(action.message)),
+                                                now=h.now, source=action.source)
+            for r in replies:
+                if isinstance(r, server_mod.Send):
+                    out.extend(deliver(h(MessageReceived(message=decode(r.payload())))))
+        return tuple(out)
+
+    deliver(h(Start(), 0.0))
+    acts = deliver(h.timer())
+    lease = only(acts, Configure).lease
+    assert h.state.phase is State.BOUND
+    assert lease.address in net and lease.server_identifier == S1
+    assert lease.routers == (S1,) and lease.dns_servers == (S2,)
+    assert (lease.renew_at, lease.expires_at) == (LEASE / 2, LEASE)
+    # Lease extension at T1.
+    renewed = only(deliver(h.timer()), Configure).lease
+    assert h.state.phase is State.BOUND and renewed.address == lease.address
+    assert renewed.expires_at == LEASE / 2 + LEASE
+    # Restart with the remembered lease: INIT-REBOOT, the same address.
+    h(Stop(), 2000.0)
+    h(Start(), 2000.0)
+    again = only(deliver(h.timer()), Configure).lease
+    assert again.address == lease.address and again.bound_at == 2000.0
+    # Release: the server takes the address back.
+    deliver(h(ReleaseRequested(), 2100.0))
+    record = server.lease(lease.address)
+    assert record is not None and record.state != server_mod.LeaseState.BOUND
