@@ -19,9 +19,10 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
-from typing import Any, Final
+from typing import Any
 
 from ..wire import codes
+from ..wire.constants import INFINITE
 from ..wire.errors import DhcpwireError
 from ..wire.message import Message
 from ..wire.options import Options
@@ -30,9 +31,6 @@ from ..wire.values import ClasslessRoute
 __all__ = ["INFINITE", "Lease", "lease_from_ack", "lease_from_inform", "lease_times",
            "server_identifier", "usable_address"]
 
-#: RFC 2131 section 3.3: "The time value of 0xffffffff is reserved to
-#: represent 'infinity'."
-INFINITE: Final = 0xFFFFFFFF
 
 _EMPTY = Options()
 _BROADCAST = IPv4Address("255.255.255.255")

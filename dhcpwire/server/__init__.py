@@ -24,12 +24,12 @@ from .config import Reservation, ServerConfig, Subnet
 from .facts import client_key
 from .leases import (
     Action,
-    Lease,
     LeaseAction,
     LeaseCommitted,
     LeaseDeclined,
     LeaseExpired,
     LeaseOffered,
+    LeaseRecord,
     LeaseReleased,
     LeaseRenewed,
     LeaseState,
@@ -54,12 +54,12 @@ __all__ = [
     "REQUEST_KINDS",
     "Action",
     "Discard",
-    "Lease",
     "LeaseAction",
     "LeaseCommitted",
     "LeaseDeclined",
     "LeaseExpired",
     "LeaseOffered",
+    "LeaseRecord",
     "LeaseReleased",
     "LeaseRenewed",
     "LeaseState",
@@ -82,6 +82,11 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    if name == "Lease":
+        warnings.warn("dhcpwire.server.Lease is deprecated: the server's record of an "
+                      "address is dhcpwire.server.LeaseRecord (dhcpwire.client.Lease is "
+                      "the lease a client holds)", DhcpwireDeprecationWarning, stacklevel=2)
+        return LeaseRecord
     if name == "SendReply":
         warnings.warn("dhcpwire.server.SendReply is deprecated: replies are "
                       "dhcpwire.server.Send (the action every agent returns)",

@@ -33,9 +33,9 @@ from .leases import (
     BOUND,
     OFFERED,
     Data,
-    Lease,
     LeaseAction,
     LeaseCommitted,
+    LeaseRecord,
     LeaseRenewed,
     LeaseState,
     put,
@@ -192,7 +192,7 @@ class Facts:
             return rp is self.res
         return self.plan.dynamic(address) is not None
 
-    def kept(self, lease: Lease | None) -> int | None:
+    def kept(self, lease: LeaseRecord | None) -> int | None:
         """The time left on the client's current binding, when that is what to report.
 
         Section 4.3.1: "IF the client has not requested a specific lease in
@@ -210,7 +210,7 @@ class Facts:
         left = int(lease.expires - self.now)
         return left if left >= self.cfg.min_lease_time else None
 
-    def lease_time(self, lease: Lease | None) -> int:
+    def lease_time(self, lease: LeaseRecord | None) -> int:
         """The lease time of a new or extended lease (section 4.3.1)."""
         cfg = self.cfg
         asked = int4(self.raw.get(IP_ADDRESS_LEASE_TIME))
@@ -261,10 +261,10 @@ def allocate(cx: Facts, sp: SubnetPlan) -> int | None:
 
 
 def new_lease(cx: Facts, address: int, state: LeaseState, expires: float,
-               lease_time: int) -> Lease:
+               lease_time: int) -> LeaseRecord:
     old = cx.d.leases.get(address)
     assert cx.key is not None
-    return Lease(address=old.address if old is not None else IPv4Address(address),
+    return LeaseRecord(address=old.address if old is not None else IPv4Address(address),
                  client=cx.key, hardware_address=cx.hw, state=state, expires=expires,
                  lease_time=lease_time)
 

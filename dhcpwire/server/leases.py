@@ -50,12 +50,12 @@ __all__ = [
     "Action",
     "Data",
     "Discard",
-    "Lease",
     "LeaseAction",
     "LeaseCommitted",
     "LeaseDeclined",
     "LeaseExpired",
     "LeaseOffered",
+    "LeaseRecord",
     "LeaseReleased",
     "LeaseRenewed",
     "LeaseState",
@@ -93,7 +93,7 @@ ON_EXPIRY: Final = {OFFERED: EXPIRED, BOUND: EXPIRED, DECLINED: FREE}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Lease:
+class LeaseRecord:
     """One address and what it is doing: the server's record, one per address ever used.
 
     ``client`` is the client key (:func:`client_key`); ``expires`` is on the
@@ -118,7 +118,7 @@ class Lease:
                 "lease_time": self.lease_time}
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Lease:
+    def from_json(cls, data: Mapping[str, Any]) -> LeaseRecord:
         """The inverse of :meth:`to_json`; ``ValueError`` for anything else."""
         try:
             expires = data["expires"]
@@ -140,7 +140,7 @@ class Lease:
 class LeaseAction:
     """A lease changed: ``lease`` is its new record. Persist it; :func:`replay` reads it back."""
 
-    lease: Lease
+    lease: LeaseRecord
 
     @property
     def address(self) -> IPv4Address:
@@ -166,7 +166,7 @@ class LeaseAction:
             lease = data["lease"]
         except (KeyError, TypeError):
             raise ValueError(f"not a lease action: {data!r}") from None
-        return kind(lease=Lease.from_json(lease))
+        return kind(lease=LeaseRecord.from_json(lease))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -235,7 +235,7 @@ class Data(Store):
 
     def __init__(self, plan: Plan) -> None:
         super().__init__()
-        self.leases: dict[int, Lease] = {}
+        self.leases: dict[int, LeaseRecord] = {}
         self.clients: dict[str, int] = {}
         self.timers: dict[int, float] = {}
         self.theap: list[tuple[float, int]] = []
@@ -259,7 +259,7 @@ def schedule(j: Journal, d: Data, address: int, at: float) -> None:
     heap_push(j, d.theap, (at, address))
 
 
-def put(j: Journal, d: Data, plan: Plan, address: int, lease: Lease,
+def put(j: Journal, d: Data, plan: Plan, address: int, lease: LeaseRecord,
          kind: type[LeaseAction]) -> LeaseAction:
     """Write ``lease``, keep the indexes and timers right, and return its action."""
     leases = d.leases
@@ -306,7 +306,7 @@ def expire_due(j: Journal, d: Data, plan: Plan, now: float) -> list[Action]:
         if lease.expires > at:
             schedule(j, d, address, lease.expires)  # extended since
             continue
-        ended = Lease(address=lease.address,
+        ended = LeaseRecord(address=lease.address,
                       client="" if after is FREE else lease.client,
                       hardware_address=b"" if after is FREE else lease.hardware_address,
                       state=after, expires=lease.expires, lease_time=lease.lease_time)

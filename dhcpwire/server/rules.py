@@ -48,10 +48,10 @@ from .leases import (
     RELEASED,
     Action,
     Data,
-    Lease,
     LeaseDeclined,
     LeaseExpired,
     LeaseOffered,
+    LeaseRecord,
     LeaseReleased,
     put,
 )
@@ -164,7 +164,7 @@ def _selecting(cx: Facts) -> list[Action]:
         current = d.clients.get(key)
         offered = d.leases[current] if current is not None else None
         if current is not None and offered is not None and offered.state is OFFERED:
-            freed = Lease(address=offered.address, client=key,
+            freed = LeaseRecord(address=offered.address, client=key,
                           hardware_address=offered.hardware_address, state=EXPIRED,
                           expires=cx.now, lease_time=offered.lease_time)
             out.append(put(cx.j, d, cx.plan, current, freed, LeaseExpired))

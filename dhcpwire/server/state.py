@@ -45,7 +45,7 @@ from .leases import (
     ON_EXPIRY,
     Action,
     Data,
-    Lease,
+    LeaseRecord,
     expire_due,
     put,
 )
@@ -84,11 +84,11 @@ class ServerState:
         assert isinstance(data, Data)
         return data
 
-    def lease(self, address: IPv4Address | str) -> Lease | None:
+    def lease(self, address: IPv4Address | str) -> LeaseRecord | None:
         """The record of ``address``, or ``None`` if it was never used."""
         return self._data().leases.get(int(IPv4Address(address)))
 
-    def leases(self) -> tuple[Lease, ...]:
+    def leases(self) -> tuple[LeaseRecord, ...]:
         """Every lease record, in address order (O(n log n))."""
         leases = self._data().leases
         return tuple(leases[a] for a in sorted(leases))
@@ -254,7 +254,7 @@ def restore(config: ServerConfig, data: Mapping[str, Any]) -> ServerState:
     if not isinstance(records, list):
         raise ValueError("leases must be a list of lease records")
     for item in records:
-        lease = Lease.from_json(item)
+        lease = LeaseRecord.from_json(item)
         address = int(lease.address)
         if address in leases:
             raise ValueError(f"address {lease.address} appears twice")

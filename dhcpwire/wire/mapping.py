@@ -23,6 +23,7 @@ Rules of this module:
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from .errors import DecodeError, OptionValueError, TruncatedOption
@@ -160,6 +161,11 @@ class OptionMap(Mapping[int, Any]):
     def registry(self) -> Registry:
         """The registry that gives the codes their types."""
         return self._registry
+
+    @property
+    def raw_map(self) -> Mapping[int, bytes]:
+        """Every option's value bytes by code, in order: a read-only view."""
+        return MappingProxyType(self._raw)
 
     def raw_items(self) -> Iterator[tuple[int, bytes]]:
         """(code, value bytes) pairs in order."""

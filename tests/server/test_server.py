@@ -38,12 +38,12 @@ from dhcpwire.server import (
     INFINITE,
     REQUEST_KINDS,
     Discard,
-    Lease,
     LeaseAction,
     LeaseCommitted,
     LeaseDeclined,
     LeaseExpired,
     LeaseOffered,
+    LeaseRecord,
     LeaseReleased,
     LeaseState,
     Reservation,
@@ -193,7 +193,7 @@ def lease_actions(actions: tuple[object, ...]) -> list[tuple[str, str, LeaseStat
 def test_offer_has_exactly_the_table_3_fields_and_options() -> None:
     srv = Server()
     actions = srv.send(discover(0))
-    assert actions[0] == LeaseOffered(lease=Lease(
+    assert actions[0] == LeaseOffered(lease=LeaseRecord(
         address=A("192.0.2.10"), client="id:01" + MAC[0].hex(), hardware_address=MAC[0],
         state=LeaseState.OFFERED, expires=T0 + 30, lease_time=3600))
     send = actions[1]
