@@ -20,6 +20,7 @@ __all__ = [
     "BadOptionLength",
     "BadOptionValue",
     "CaptureError",
+    "DataError",
     "DecodeError",
     "Defect",
     "DhcpwireDeprecationWarning",
@@ -149,6 +150,11 @@ class DhcpwireDeprecationWarning(DeprecationWarning):
     Not an error: every use warns with this category, so a program (or a
     test suite) can turn exactly these warnings into errors.
     """
+
+
+class DataError(DhcpwireError, ValueError):
+    """External data that is not what it claims to be: a saved client state, a
+    server snapshot, a lease record or action read back from JSON, a file."""
 
 
 class StateError(DhcpwireError, RuntimeError):
