@@ -91,3 +91,7 @@ class MessageType(enum.IntEnum):
     ACTIVELEASEQUERY = 16
     LEASEQUERYSTATUS = 17
     TLS = 18
+
+    def __str__(self) -> str:
+        """The RFC's name: ``str(MessageType.OFFER)`` is ``'DHCPOFFER'`` (RFC 2131 table 2)."""
+        return f"DHCP{self.name}"
