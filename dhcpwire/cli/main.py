@@ -425,6 +425,8 @@ def build_parser() -> argparse.ArgumentParser:
     lint.add_argument("--strict", action="store_true", help="warnings fail too (exit 1)")
     lint.add_argument("--json", action="store_true", help="machine-readable output")
     lint.set_defaults(func=_lint_command)
+    from .serve import add_commands  # serve, leases: dhcpwire.cli.serve
+    add_commands(sub)
     return parser
 
 

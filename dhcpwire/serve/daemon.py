@@ -1,0 +1,307 @@
+"""The daemon: sockets on each interface, the receive loop, signals, logging.
+
+Rules of this module:
+
+* One loop, in batches: read every datagram waiting on every interface
+  (up to :data:`BATCH`), answer each through the :class:`~.engine.Engine`,
+  run the clock, commit the lease database once, then send the replies.
+  Packets that arrive together share one commit; no reply leaves before
+  the lease change it depends on is durable.
+* Replies go where :class:`~dhcpwire.server.Send` says, from the socket of
+  the interface the request came in on: to a relay, to 'ciaddr', as an IP
+  broadcast, or -- for a client that has no address yet -- as a frame
+  addressed to its hardware address through :class:`~.rawpacket.RawSender`.
+  Where no raw socket can be had (not Linux, not Ethernet), the reply is
+  broadcast instead, as RFC 2131 section 4.1 allows.
+* Signals: SIGHUP reloads the configuration (a bad file is logged and the
+  old one kept; leases are rebuilt from the database, so none is lost);
+  SIGTERM and SIGINT finish the batch in hand -- its commit and its
+  replies -- and exit with status 0.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import logging
+import selectors
+import signal
+import socket
+import sys
+import time
+from ipaddress import IPv4Address
+from pathlib import Path
+from typing import Any, Final, TextIO
+
+from ..wire.codes import SERVER_IDENTIFIER
+from ..wire.constants import SERVER_PORT
+from .config import ConfigError, ServeConfig, load
+from .database import SQLiteLeaseDatabase
+from .engine import Engine, Outgoing, log, type_name
+from .metrics import Metrics, MetricsServer
+from .rawpacket import RawSender, interface_address
+
+__all__ = ["BATCH", "Daemon", "JsonFormatter", "configure_logging", "serve"]
+
+#: The most datagrams read before the batch is answered and committed.
+BATCH: Final = 256
+#: How often the counters are written to the lease database (seconds).
+COUNTER_INTERVAL: Final = 5.0
+_RCVBUF: Final = 4 << 20
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, message, and the record's ``fields``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        data: dict[str, Any] = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(), "message": record.getMessage()}
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            data.update(fields)
+        return json.dumps(data, separators=(",", ":"))
+
+
+def configure_logging(fmt: str, level: str, stream: TextIO | None = None) -> None:
+    """Log lines of the ``dhcpwire.serve`` logger to ``stream`` (stderr), as text or JSON."""
+    handler = logging.StreamHandler(sys.stderr if stream is None else stream)
+    handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(
+        "%(asctime)s %(levelname)s %(message)s"))
+    for old in list(log.handlers):
+        log.removeHandler(old)
+    log.addHandler(handler)
+    log.setLevel(level.upper())
+    log.propagate = False
+
+
+def _udp_socket(interface: str) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _RCVBUF)
+        # Linux: the socket takes and sends datagrams of this interface only, so
+        # several interfaces each have a socket on port 67.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, interface.encode())
+        sock.bind(("0.0.0.0", SERVER_PORT))
+        sock.setblocking(False)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+class Daemon:
+    """``dhcpwire serve``: the engine on real interfaces, until SIGTERM."""
+
+    def __init__(self, config: ServeConfig, *, interfaces: tuple[str, ...] = ()) -> None:
+        #: interfaces given on the command line: they win over the file's, on reload too
+        self.forced = interfaces
+        if interfaces:
+            config = _with_interfaces(config, interfaces)
+        if not config.interfaces:
+            raise ConfigError([("interfaces", "no interface to serve: set interface or "
+                                              "interfaces, or give --interface")])
+        self.config = config
+        self.database = SQLiteLeaseDatabase(config.lease_database)
+        self.metrics = Metrics()
+        self.engine = Engine(config.configs, config.classes, self.database, self.metrics)
+        self.sockets: dict[str, socket.socket] = {}
+        self.raw: dict[str, RawSender | None] = {}
+        self.sources: dict[str, IPv4Address | None] = {}
+        self.selector = selectors.DefaultSelector()
+        self.metrics_server: MetricsServer | None = None
+        self._stop = False
+        self._reload = False
+        self._saved = 0.0
+        self._buffer = bytearray(65536)
+        self._open(config.interfaces)
+        if config.metrics_listen is not None:
+            self.metrics_server = MetricsServer(self.metrics, config.metrics_listen)
+
+    # -- sockets ----------------------------------------------------------------------------
+    def _open(self, interfaces: tuple[str, ...]) -> None:
+        for name in interfaces:
+            if name not in self.sockets:
+                sock = _udp_socket(name)
+                self.sockets[name] = sock
+                self.selector.register(sock, selectors.EVENT_READ, name)
+        for name in [n for n in self.sockets if n not in interfaces]:
+            sock = self.sockets.pop(name)
+            self.selector.unregister(sock)
+            sock.close()
+            sender = self.raw.pop(name, None)
+            if sender is not None:
+                sender.close()
+            self.sources.pop(name, None)
+
+    def _raw(self, interface: str) -> RawSender | None:
+        if interface not in self.raw:
+            try:
+                self.raw[interface] = RawSender(interface)
+            except OSError as exc:
+                log.warning("no raw packet path on %s (%s): replies to clients without an "
+                            "address are broadcast", interface, exc)
+                self.raw[interface] = None
+        return self.raw[interface]
+
+    def _source(self, interface: str, out: Outgoing) -> IPv4Address:
+        if interface not in self.sources:
+            self.sources[interface] = interface_address(interface)
+        address = self.sources[interface]
+        if address is None:
+            sid = out.send.message.options.raw_map.get(SERVER_IDENTIFIER, b"")
+            address = IPv4Address(sid) if len(sid) == 4 else IPv4Address(0)
+        return address
+
+    def transmit(self, out: Outgoing) -> None:
+        send = out.send
+        interface = send.interface or self.config.interfaces[0]
+        sock = self.sockets.get(interface) or next(iter(self.sockets.values()))
+        destination = send.destination
+        hw = send.hardware_address
+        kind = send.message.options.raw_map.get(53, b"")
+        try:
+            if hw is not None:
+                sender = self._raw(interface) if len(hw) == 6 and send.message.htype == 1 \
+                    else None
+                if sender is not None:
+                    sender.send(out.payload, destination_mac=hw, destination=destination,
+                                source=self._source(interface, out), source_port=SERVER_PORT,
+                                destination_port=send.port)
+                    self._sent(kind, f"{destination}:{send.port} chaddr={hw.hex(':')}")
+                    return
+                destination = IPv4Address("255.255.255.255")
+            sock.sendto(out.payload, (str(destination), send.port))
+            self._sent(kind, f"{destination}:{send.port}")
+        except OSError as exc:
+            self.metrics.add("dhcpwire_send_errors_total")
+            log.warning("send to %s:%d on %s failed: %s", destination, send.port, interface,
+                        exc)
+
+    @staticmethod
+    def _sent(kind: bytes, where: str) -> None:
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("send DHCP%s to %s", type_name(kind or None), where)
+
+    # -- the loop ---------------------------------------------------------------------------
+    def _signals(self) -> tuple[socket.socket, socket.socket]:
+        wake_r, wake_w = socket.socketpair()
+        wake_r.setblocking(False)
+        wake_w.setblocking(False)
+        signal.set_wakeup_fd(wake_w.fileno(), warn_on_full_buffer=False)
+
+        def stop(_n: int, _f: object) -> None:
+            self._stop = True
+
+        def reload(_n: int, _f: object) -> None:
+            self._reload = True
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGHUP, reload)
+        self.selector.register(wake_r, selectors.EVENT_READ, None)
+        return wake_r, wake_w
+
+    def step(self, timeout: float | None) -> int:
+        """One batch: read, answer, run the clock, commit, send. Returns the datagrams read."""
+        engine = self.engine
+        batch: list[tuple[bytes, str, IPv4Address]] = []
+        buffer = self._buffer
+        for key, _ in self.selector.select(timeout):
+            if key.data is None:  # the signal wake-up socket
+                with contextlib.suppress(OSError):
+                    key.fileobj.recv(512)  # type: ignore[union-attr]
+                continue
+            sock: socket.socket = key.fileobj  # type: ignore[assignment]
+            while len(batch) < BATCH:
+                try:
+                    n, (host, _port) = sock.recvfrom_into(buffer)
+                except (BlockingIOError, InterruptedError):
+                    break
+                except OSError as exc:
+                    log.warning("receive on %s failed: %s", key.data, exc)
+                    break
+                batch.append((bytes(buffer[:n]), key.data, IPv4Address(host)))
+        now = time.time()
+        outgoing: list[Outgoing] = []
+        for data, interface, source in batch:
+            outgoing += engine.receive(data, interface=interface, source=source, now=now)
+        engine.tick(now)
+        if now - self._saved >= COUNTER_INTERVAL:
+            self.database.save_counters(self.metrics.flat())
+            self._saved = now
+        engine.commit()  # durable first ...
+        for out in outgoing:  # ... then the replies
+            self.transmit(out)
+        return len(batch)
+
+    def reload(self) -> bool:
+        """Read the configuration file again; keep the old one if the new is bad."""
+        source = self.config.source
+        if source is None:
+            return False
+        try:
+            config = load(source)
+            if self.forced or not config.interfaces:
+                config = _with_interfaces(config, self.forced or self.config.interfaces)
+            if config.lease_database != self.config.lease_database:
+                raise ConfigError([("lease_database", "cannot change on reload; restart")])
+            self.engine.commit()
+            self._open(config.interfaces)
+            records = self.engine.rebuild(config.configs, config.classes)
+        except (ConfigError, OSError, ValueError) as exc:
+            log.error("reload of %s failed, the running configuration stays:\n%s", source, exc)
+            return False
+        self.config = config
+        self.sources.clear()
+        log.info("reloaded %s: %d lease records", source, records)
+        return True
+
+    def run(self) -> int:
+        wake_r, wake_w = self._signals()
+        log.info("start %s server=%s records=%d database=%s", ",".join(self.config.interfaces),
+                 self.config.server.server_identifier, len(self.engine.status),
+                 self.config.lease_database)
+        try:
+            while not self._stop:
+                deadline = self.engine.next_deadline()
+                timeout = 1.0 if deadline is None else min(1.0, max(0.0, deadline - time.time()))
+                self.step(timeout)
+                if self._reload:
+                    self._reload = False
+                    self.reload()
+        finally:
+            self.close()
+            signal.set_wakeup_fd(-1)
+            wake_r.close()
+            wake_w.close()
+        log.info("exit")
+        return 0
+
+    def close(self) -> None:
+        self.database.save_counters(self.metrics.flat())
+        self.database.close()
+        for sock in self.sockets.values():
+            sock.close()
+        for sender in self.raw.values():
+            if sender is not None:
+                sender.close()
+        if self.metrics_server is not None:
+            self.metrics_server.close()
+
+
+def _with_interfaces(config: ServeConfig, interfaces: tuple[str, ...]) -> ServeConfig:
+    return dataclasses.replace(config, interfaces=interfaces)
+
+
+def serve(path: Path, *, interfaces: tuple[str, ...] = (), log_format: str | None = None,
+          log_level: str | None = None, stream: TextIO | None = None) -> int:
+    """Load ``path`` and serve until SIGTERM (the ``dhcpwire serve`` command)."""
+    config = load(path)
+    configure_logging(log_format or config.log_format, log_level or config.log_level, stream)
+    return Daemon(config, interfaces=interfaces).run()
