@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import struct
+import tracemalloc
 from dataclasses import FrozenInstanceError
 from ipaddress import IPv4Address
 from pathlib import Path
@@ -14,8 +16,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import dhcpwire.tools.pcap as pcap_module
 from dhcpwire import CaptureError
-from dhcpwire.pcap import Datagram, is_capture, read_datagrams
+from dhcpwire.pcap import Datagram, is_capture, open_capture, read_datagrams
 
 CAPTURES = Path(__file__).resolve().parents[1] / "captures"
 
@@ -168,14 +171,18 @@ def dg(
     offset: int,
     payload: bytes = b"dhcp-payload",
     *,
-    timestamp: float = 0.0,
+    timestamp: float | None = 0.0,
     src: IPv4Address = CLIENT,
     dst: IPv4Address = SERVER,
     sport: int = 68,
     dport: int = 67,
     truncated: bool = False,
+    interface: int = 0,
+    linktype: int = 1,
+    fragment_offset: int | None = None,
 ) -> Datagram:
-    return Datagram(number, timestamp, src, dst, sport, dport, payload, offset, truncated)
+    return Datagram(number, timestamp, src, dst, sport, dport, payload, offset, truncated,
+                    interface, linktype, fragment_offset)
 
 
 def read(data: bytes, ports: frozenset[int] | None = frozenset({67, 68})) -> list[Datagram]:
@@ -249,7 +256,7 @@ def test_each_link_type_finds_the_ipv4_udp_payload(
     linktype: int, frame: bytes, link_len: int
 ) -> None:
     data = pcap(frame, linktype=linktype)
-    assert read(data) == [dg(1, 24 + 16 + link_len + IP_UDP_LEN)]
+    assert read(data) == [dg(1, 24 + 16 + link_len + IP_UDP_LEN, linktype=linktype)]
 
 
 NOT_IPV4_CASES = {
@@ -332,18 +339,20 @@ def test_snap_length_cut_inside_udp_header_skips_the_frame() -> None:
 
 def test_first_fragment_yields_its_part_as_truncated() -> None:
     packet = ipv4_udp(b"A" * 100, flags_fragment=0x2000, udp_length=8 + 1000)
-    assert read(pcap(ethernet(packet))) == [dg(1, 82, b"A" * 100, truncated=True)]
+    assert read(pcap(ethernet(packet))) == [
+        dg(1, 82, b"A" * 100, truncated=True, fragment_offset=0)]
 
 
 def test_first_fragment_payload_stops_at_the_fragment_end() -> None:
     packet = ipv4_udp(b"A" * 20, flags_fragment=0x2000, udp_length=8 + 1000)
     frame = ethernet(packet) + b"\xee" * 30  # trailer bytes after the IPv4 packet
-    assert read(pcap(frame)) == [dg(1, 82, b"A" * 20, truncated=True)]
+    assert read(pcap(frame)) == [dg(1, 82, b"A" * 20, truncated=True, fragment_offset=0)]
 
 
 def test_fragment_with_dont_fragment_and_reserved_bits_still_counts_as_first() -> None:
     packet = ipv4_udp(b"B" * 8, flags_fragment=0xE000, udp_length=8 + 500)
-    assert read(pcap(ethernet(packet))) == [dg(1, 82, b"B" * 8, truncated=True)]
+    assert read(pcap(ethernet(packet))) == [
+        dg(1, 82, b"B" * 8, truncated=True, fragment_offset=0)]
 
 
 def test_default_ports_are_dhcp_in_either_direction() -> None:
@@ -451,7 +460,8 @@ def test_pcapng_option_running_past_its_block_is_ignored() -> None:
 
 def test_pcapng_simple_packet_block_has_no_timestamp() -> None:
     data = shb() + idb() + spb(ethernet(ipv4_udp(b"odd")))  # 45 bytes: padded in the block
-    assert read(data) == [dg(1, SHB_LEN + IDB_LEN + 12 + ETH_LEN + IP_UDP_LEN, b"odd")]
+    assert read(data) == [
+        dg(1, SHB_LEN + IDB_LEN + 12 + ETH_LEN + IP_UDP_LEN, b"odd", timestamp=None)]
 
 
 def test_pcapng_simple_packet_block_is_cut_to_the_interface_snap_length() -> None:
@@ -846,6 +856,7 @@ def test_tcpdump_bootp_asan_captures_hold_a_truncated_first_fragment() -> None:
                 payload,
                 82,
                 True,
+                fragment_offset=0,
             )
         ]
 
@@ -931,3 +942,181 @@ def test_damaged_valid_files_yield_datagrams_or_raise_capture_error(
 
 def test_sample_files_read_cleanly() -> None:
     assert [len(read(s, ports=None)) for s in SAMPLES] == [2, 2, 4]
+
+
+# ---------------------------------------------------------------------------- streaming
+
+
+class CountingReader(io.RawIOBase):
+    """A binary file that counts the bytes handed out, to prove the reader is lazy."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.pos = 0
+        self.handed = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        size = len(self.data) - self.pos if size < 0 else size
+        chunk = self.data[self.pos : self.pos + size]
+        self.pos += len(chunk)
+        self.handed += len(chunk)
+        return chunk
+
+
+def big_pcap(count: int) -> bytes:
+    frame = ethernet(ipv4_udp(bytes(300)))
+    head = struct.pack("<II", len(frame), len(frame))
+    return pcap() + b"".join(struct.pack("<II", n, 0) + head + frame for n in range(count))
+
+
+def test_a_path_a_file_object_and_bytes_give_the_same_datagrams(tmp_path: Path) -> None:
+    data = SAMPLES[2]
+    path = tmp_path / "sample.pcapng"
+    path.write_bytes(data)
+    expected = read(data, ports=None)
+    assert list(open_capture(path, ports=None)) == expected
+    assert list(open_capture(str(path), ports=None)) == expected
+    with path.open("rb") as handle:
+        assert list(open_capture(handle, ports=None)) == expected
+    assert list(read_datagrams(io.BytesIO(data), ports=None)) == expected
+
+
+def test_the_reader_is_lazy_and_reads_a_chunk_at_a_time() -> None:
+    data = big_pcap(20_000)  # about 7 MB
+    source = CountingReader(data)
+    first = next(iter(open_capture(source)))
+    assert first.number == 1
+    assert source.handed <= 2 * pcap_module._CHUNK < len(data)
+
+
+def test_reading_a_large_capture_takes_constant_memory() -> None:
+    data = big_pcap(20_000)
+    tracemalloc.start()
+    try:
+        count = 0
+        for _ in open_capture(CountingReader(data)):
+            count += 1
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert count == 20000
+    assert peak < 4 * pcap_module._CHUNK < len(data)
+
+
+@pytest.mark.parametrize("sample", range(len(SAMPLES)))
+def test_chunk_boundaries_anywhere_give_the_same_datagrams(
+    sample: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = SAMPLES[sample]
+    expected = read(data, ports=None)
+    for chunk in (1, 3, 7, 64):
+        monkeypatch.setattr(pcap_module, "_CHUNK", chunk)
+        assert list(open_capture(io.BytesIO(data), ports=None)) == expected
+
+
+@PROPERTY_SETTINGS
+@given(
+    st.sampled_from(SAMPLES),
+    st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), max_size=4),
+    st.integers(0, 10**6),
+    st.integers(1, 40),
+)
+def test_streamed_damaged_files_fail_like_the_bytes_at_the_same_offset(
+    sample: bytes, changes: list[tuple[int, int]], cut: int, chunk: int
+) -> None:
+    data = bytearray(sample)
+    for position, value in changes:
+        data[position % len(data)] = value
+    damaged = bytes(data[: cut % (len(data) + 1)])
+
+    def outcome(source: bytes | io.BytesIO) -> tuple[list[Datagram], int | None]:
+        got: list[Datagram] = []
+        try:
+            for d in read_datagrams(source, ports=None):
+                got.append(d)
+        except CaptureError as error:
+            return got, error.offset
+        return got, None
+
+    original = pcap_module._CHUNK
+    pcap_module._CHUNK = chunk  # type: ignore[misc]
+    try:
+        assert outcome(io.BytesIO(damaged)) == outcome(damaged)
+    finally:
+        pcap_module._CHUNK = original  # type: ignore[misc]
+
+
+def test_frames_give_every_frame_with_time_interface_and_link_type() -> None:
+    data = (
+        shb()
+        + idb(1, options=option(2, b"eth0") + tsresol(9))
+        + idb(113, options=option(2, b"any"))
+        + epb(ethernet(b"\x00" * 28, ethertype=0x0806), ts=1_500_000_000)
+        + epb(sll(ipv4_udp()), interface=1, ts=2_000_000)
+    )
+    capture = open_capture(data)
+    frames = list(capture.frames())
+    assert [(f.number, f.timestamp, f.interface, f.linktype) for f in frames] == [
+        (1, 1.5, 0, 1), (2, 2.0, 1, 113)]
+    assert frames[1].data == sll(ipv4_udp()) and frames[1].original_length == len(frames[1].data)
+    assert data[frames[1].offset : frames[1].offset + len(frames[1].data)] == frames[1].data
+    assert [i.name for i in capture.interfaces] == ["eth0", "any"]
+    assert capture.format == "pcapng"
+    assert frames[0].datagram() is None
+    got = frames[1].datagram()
+    assert got is not None and got.payload == b"dhcp-payload" and got.interface == 1
+    assert got.linktype == 113 and data[got.offset : got.offset + 12] == b"dhcp-payload"
+
+
+def test_datagrams_carry_the_interface_of_their_packet() -> None:
+    data = shb() + idb(1) + idb(101) + epb(ipv4_udp(), interface=1)
+    [d] = read(data)
+    assert (d.interface, d.linktype) == (1, 101)
+
+
+def test_later_fragments_of_a_dhcp_datagram_are_reported_with_their_offset() -> None:
+    first = ipv4_udp(b"A" * 16, flags_fragment=0x2000, udp_length=8 + 40)
+    later = ipv4_udp(b"", flags_fragment=3, total=20 + 24)[:20] + b"B" * 24
+    stray = ipv4_udp(b"", flags_fragment=3, src=SERVER, total=20 + 24)[:20] + b"C" * 24
+    got = read(pcap(ethernet(first), ethernet(stray), ethernet(later)))
+    assert [(d.number, d.fragment_offset, d.payload, d.sport, d.dport) for d in got] == [
+        (1, 0, b"A" * 16, 68, 67), (3, 24, b"B" * 24, 68, 67)]
+    assert all(d.fragment and d.truncated for d in got)
+    assert not dg(1, 82).fragment
+
+
+def test_a_capture_is_read_once() -> None:
+    capture = open_capture(pcap(ethernet(ipv4_udp())))
+    assert len(list(capture)) == 1
+    with pytest.raises(RuntimeError, match="read once"):
+        list(capture)
+
+
+def test_a_capture_opened_from_a_path_is_closed_at_the_end(tmp_path: Path) -> None:
+    path = tmp_path / "one.pcap"
+    path.write_bytes(pcap(ethernet(ipv4_udp())))
+    with open_capture(path) as capture:
+        handle = capture._own
+        assert handle is not None and not handle.closed
+    assert handle.closed
+    capture = open_capture(path)
+    handle = capture._own
+    list(capture)
+    assert handle is not None and handle.closed
+
+
+def test_a_text_mode_file_is_refused_with_a_type_error(tmp_path: Path) -> None:
+    path = tmp_path / "text.pcap"
+    path.write_bytes(pcap())
+    with path.open(encoding="latin-1") as handle, pytest.raises(TypeError, match="binary"):
+        open_capture(handle)  # type: ignore[arg-type]
+
+
+def test_a_bad_header_from_a_path_fails_at_open_and_closes_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "bad.pcap"
+    path.write_bytes(b"GIF89a" + bytes(40))
+    with pytest.raises(CaptureError, match="magic"):
+        open_capture(path)
