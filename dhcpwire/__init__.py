@@ -22,6 +22,7 @@ from .wire.decoder import decode
 from .wire.encoder import encode
 from .wire.errors import (
     BadCompressionPointer,
+    BadHeader,
     BadOptionLength,
     BadOptionValue,
     CaptureError,
@@ -93,6 +94,7 @@ __all__ = [
     "ZERO_ADDRESS",
     "Authentication",
     "BadCompressionPointer",
+    "BadHeader",
     "BadOptionLength",
     "BadOptionValue",
     "CaptureError",

@@ -32,15 +32,15 @@ def test_import_does_not_build_the_value_classes_until_asked() -> None:
     # a decode that types no structured value does not need them either
     assert "dhcpwire.wire.values" not in _modules_after(
         "import dhcpwire\n"
-        "m = dhcpwire.decode(bytes(236) + dhcpwire.MAGIC_COOKIE + b'\\x35\\x01\\x01\\x3d\\x07\\x01"
-        "\\x02\\x00\\x5e\\x10\\x53\\x01\\xff')\n"
+        "m = dhcpwire.decode(b'\\x01' + bytes(235) + dhcpwire.MAGIC_COOKIE"
+        " + b'\\x35\\x01\\x01\\x3d\\x07\\x01\\x02\\x00\\x5e\\x10\\x53\\x01\\xff')\n"
         "m.options.raw(61)")
     assert "dhcpwire.wire.values" in _modules_after("import dhcpwire\ndhcpwire.ClasslessRoute")
 
 
 def test_a_codec_loads_the_value_classes_on_first_use() -> None:
     code = ("import dhcpwire\n"
-            "m = dhcpwire.decode(bytes(236) + dhcpwire.MAGIC_COOKIE + b'\\x3d\\x07\\x01"
+            "m = dhcpwire.decode(b'\\x01' + bytes(235) + dhcpwire.MAGIC_COOKIE + b'\\x3d\\x07\\x01"
             "\\x02\\x00\\x5e\\x10\\x53\\x01\\xff')\n"
             "assert type(m.options[61]).__name__ == 'ClientIdentifier', m.options[61]\n"
             "assert m.options[61] == dhcpwire.ClientIdentifier(1, bytes.fromhex('02005e105301'))\n")

@@ -27,6 +27,8 @@ from ..wire.constants import (
     INFINITE,
 )
 from ..wire.message import Message
+from ..wire.reader import split_suboptions
+from ..wire.registry import Malformed
 from .config import Plan, ReservationPlan, SubnetPlan, hw_key, id_key
 from .leases import (
     AVAILABLE,
@@ -83,18 +85,10 @@ def int4(raw: bytes | None) -> int | None:
 
 def suboptions(data: bytes) -> dict[int, bytes] | None:
     """RFC 3046 section 2.0 sub-options (code, length, value), or ``None`` if malformed."""
-    out: dict[int, bytes] = {}
-    i, n = 0, len(data)
-    while i < n:
-        if i + 2 > n:
-            return None
-        code = data[i]
-        end = i + 2 + data[i + 1]
-        if end > n:
-            return None
-        out[code] = out.get(code, b"") + data[i + 2:end]
-        i = end
-    return out
+    try:
+        return split_suboptions(data)
+    except Malformed:
+        return None
 
 
 class Facts:

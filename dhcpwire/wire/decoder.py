@@ -14,7 +14,15 @@ Rules of this module:
   :class:`~dhcpwire.errors.DecodeError`; lenient mode records every problem
   as a :class:`~dhcpwire.errors.Defect` and keeps going. Nothing is dropped
   silently: a value that does not parse is kept as raw bytes.
-* ``decode`` raises nothing but :class:`~dhcpwire.errors.DecodeError`.
+* ``decode`` raises nothing but :class:`~dhcpwire.errors.DecodeError`,
+  whatever a codec raises (a user's codec in a derived registry included).
+* RFC 1542 section 2.1: "The 'op' (opcode) field of the message must
+  contain either the code for a BOOTREQUEST (1) or the code for a BOOTREPLY
+  (2)", and 'hlen' cannot exceed the 16 octets of 'chaddr' (RFC 2131
+  figure 1): strict decoding rejects anything else (:class:`BadHeader`).
+* Every walk over option areas but the fast loop below goes through
+  :class:`~dhcpwire.wire.reader.Reader`; a property test holds the fast
+  loop to the reader's answers.
 * A decoded message keeps its payload, so that an unchanged message
   re-encodes byte for byte (see :mod:`dhcpwire.wire.encoder`).
 """
@@ -28,6 +36,7 @@ from typing import Any, Final
 from .codecs import ip4
 from .constants import BOOTP_MIN_SIZE, MAGIC_COOKIE, OpCode
 from .errors import (
+    BadHeader,
     BadOptionLength,
     BadOptionValue,
     DecodeError,
@@ -36,86 +45,49 @@ from .errors import (
     MissingEnd,
     TrailingData,
     TruncatedHeader,
-    TruncatedOption,
 )
 from .mapping import NO_TYPED
-from .message import Message, _Unfrozen, message_from_wire
+from .message import Message, message_from_wire
 from .options import Options
-from .registry import Malformed, Registry
+from .reader import Overrun, Reader, option_offset, overload_mode, value_offset
+from .registry import Malformed, Registry, trusted
 from .table import DEFAULT_REGISTRY
 
 __all__ = ["decode", "overload_mode"]
 
-_new = object.__new__
 _OPCODES: Final = {1: OpCode.BOOTREQUEST, 2: OpCode.BOOTREPLY}
 _OPS: Final = tuple(_OPCODES.get(v, v) for v in range(256))
 _NO_CODES: Final[set[int]] = set()  # never added to: only lenient scans add, to their own set
+_make_options = Options._make
 
 _HEADER: Final = struct.Struct("!BBBBIHH4s4s4s4s16s64s128s")
 #: The header with the four addresses as one 16-octet field, sname and file
 #: as one 192-octet field, and the magic cookie.
 _HEADER_COOKIE: Final = struct.Struct("!BBBBIHH16s16s192s4s")
 _OVERLOAD: Final = 52
+#: The largest 'hlen': 'chaddr' is 16 octets (RFC 2131 figure 1).
+_MAX_HLEN: Final = 16
 
-def _scan(data: bytes, start: int, end: int, raw: dict[int, bytes], truncated: set[int],
-          defects: list[Defect] | None, rules: dict[int, tuple[int, int, int, bool, bool]],
-          field: str) -> int:
-    """Split data[start:end] into ``raw``; return the offset of END, -1 when
-    there is none (also when the field ended inside an option). In lenient
-    mode the codes of truncated options are added to ``truncated``.
+#: Each registry's fast_table(), by registry: one dict lookup on the hot path.
+_FAST: dict[Registry, tuple[tuple[int, ...] | None, ...]] = {}
 
-    Repeats concatenate (RFC 3396 section 7), except for codes whose format
-    is fixed-length: there a repeat is a :class:`DuplicateOption`.
-    """
-    i = start
-    while i < end:
-        code = data[i]
-        if code == 255:
-            return i
-        if code == 0:
-            i += 1
-            continue
-        if i + 1 >= end:
-            err = TruncatedOption(f"option {code} has no length octet in {field}",
-                                  offset=i, option=code)
-            if defects is None:
-                raise err
-            defects.append(_defect(err))
-            raw[code] = raw.get(code, b"")
-            truncated.add(code)
-            return -1
-        vstart = i + 2
-        vend = vstart + data[i + 1]
-        if vend > end:
-            err = TruncatedOption(
-                f"option {code} of length {data[i + 1]} runs past the end of {field}",
-                offset=i, option=code)
-            if defects is None:
-                raise err
-            defects.append(_defect(err))
-            # keep what there is, raw
-            vend = end
-            truncated.add(code)
-        value = data[vstart:vend]
-        if code in raw:
-            rule = rules.get(code)
-            if rule is not None and not rule[4]:
-                err2 = DuplicateOption(
-                    f"option {code} repeats but its format is fixed-length (RFC 3396)",
-                    offset=i, option=code)
-                if defects is None:
-                    raise err2
-                defects.append(_defect(err2))
-            else:
-                raw[code] += value
-        else:
-            raw[code] = value
-        i = vend
-    return -1
+
+def _fast_table(registry: Registry) -> tuple[tuple[int, ...] | None, ...]:
+    if len(_FAST) >= 64:
+        _FAST.clear()
+    table = _FAST[registry] = registry.fast_table()
+    return table
 
 
 def _defect(err: DecodeError) -> Defect:
     return Defect(type(err), err.message, err.offset, err.option)
+
+
+def _report(err: DecodeError, defects: list[Defect] | None) -> None:
+    """Strict: raise ``err``; lenient: record it and go on."""
+    if defects is None:
+        raise err
+    defects.append(_defect(err))
 
 
 def decode(data: bytes, *, strict: bool = True,
@@ -150,10 +122,11 @@ def decode(data: bytes, *, strict: bool = True,
     # -- no repeated code, nothing truncated, END present, every length right
     # and no value that needs a structural check (table row entry 0). PAD
     # and END are the two codes whose row is None. Anything else leaves the
-    # loop for _careful(), which reads the packet again and names each
-    # problem with its offset; running off the end shows as an IndexError.
+    # loop for _careful(), which reads the packet again with the Reader and
+    # names each problem with its offset; running off the end shows as an
+    # IndexError. A property test holds this loop to the Reader's answers.
     raw: dict[int, bytes] = {}
-    table = registry._fast or registry.fast_table()
+    table = _FAST.get(registry) or _fast_table(registry)
     check: list[int] | None = None  # codes to validate fully (and option 52)
     i = 240
     try:
@@ -179,9 +152,9 @@ def decode(data: bytes, *, strict: bool = True,
     except (_SlowPath, IndexError):
         i = -1
     tail = n - i - 1  # octets after END: RFC 2131 section 2 pads with zeros
-    if i < 0 or (tail and (tail >= _ZERO_TAILS_MAX
-                           or not data.endswith(_ZERO_TAILS[tail] or _zeros(tail)))):
-        raw, typed, sname, file, defects = _careful(data, strict, registry, raw, i)
+    if i < 0 or hlen > _MAX_HLEN or not 0 < op < 3 or (tail and (
+            tail >= _ZERO_TAILS_MAX or not data.endswith(_ZERO_TAILS[tail] or _zeros(tail)))):
+        raw, typed, sname, file, defects = _careful(data, strict, registry)
     else:
         if sname_file == _ZERO192:
             sname = file = b""
@@ -194,30 +167,10 @@ def decode(data: bytes, *, strict: bool = True,
         else:
             typed, sname, file, defects = _finish(data, None if strict else [], registry, raw,
                                                   check, _NO_CODES, sname, file)
-    options = _new(Options)
-    options._raw = raw
-    options._typed = typed
-    options._registry = registry
-    options._wire = data
-    # The Message is built in place (see message._Unfrozen): validation is
-    # not needed, the header struct already fixed every size.
-    m: Any = _new(_Unfrozen)
-    m.op = _OPS[op]
-    m.htype = htype
-    m.hlen = hlen
-    m.hops = hops
-    m.xid = xid
-    m.secs = secs
-    m.flags = flags
-    m.ciaddr, m.yiaddr, m.siaddr, m.giaddr = _ADDRESSES.get(addresses) or _addresses(addresses)
-    m.chaddr = chaddr
-    m.sname = sname
-    m.file = file
-    m.options = options
-    m.vend = None
-    m.defects = defects
-    m.__class__ = Message
-    return m  # type: ignore[no-any-return]
+    ci, yi, si, gi = _ADDRESSES.get(addresses) or _addresses(addresses)
+    return message_from_wire(_OPS[op], htype, hlen, hops, xid, secs, flags, ci, yi, si, gi,
+                             chaddr, sname, file, _make_options(raw, typed, registry, data),
+                             None, defects)
 
 
 class _SlowPath(Exception):
@@ -257,38 +210,76 @@ def _addresses(
     return four
 
 
-def _careful(data: bytes, strict: bool, registry: Registry, raw: dict[int, bytes],
-             end_at: int,
+def _check_header(data: bytes, defects: list[Defect] | None) -> None:
+    # RFC 1542 section 2.1: "The 'op' (opcode) field of the message must
+    # contain either the code for a BOOTREQUEST (1) or the code for a
+    # BOOTREPLY (2)" ... "BOOTP messages not meeting these consistency checks
+    # MUST be silently discarded."
+    op, hlen = data[0], data[2]
+    if op not in _OPCODES:
+        _report(BadHeader(f"op {op} is neither BOOTREQUEST (1) nor BOOTREPLY (2)", offset=0),
+                defects)
+    # RFC 2131 figure 1: 'chaddr' holds 16 octets, so 'hlen' says at most 16.
+    if hlen > _MAX_HLEN:
+        _report(BadHeader(f"hlen {hlen} is over the 16 octets of chaddr", offset=2), defects)
+
+
+def _careful(data: bytes, strict: bool, registry: Registry,
              ) -> tuple[dict[int, bytes], dict[int, Any], bytes, bytes, tuple[Defect, ...]]:
-    """What the fast path leaves when the options field itself is unusual: a
-    repeated or truncated option (the field is scanned again, option by
-    option), END missing or not followed by zeros. Returns the options'
-    bytes, their typed values (values kept raw in lenient mode), sname, file
-    and the defects; in strict mode raises the first problem.
+    """The whole packet read again with the Reader, when the fast path leaves
+    it: a bad header field, a repeated or truncated option, END missing or
+    not followed by zeros. Returns the options' bytes, their typed values
+    (values kept raw in lenient mode), sname, file and the defects; in strict
+    mode raises the first problem.
     """
     n = len(data)
     defects: list[Defect] | None = None if strict else []
-    truncated: set[int] = _NO_CODES  # replaced by a new set when a scan needs one
-    if end_at < 0:
-        raw = {}
-        truncated = set()
-        end_at = _scan(data, 240, n, raw, truncated, defects, registry._rules, "the options field")
-
-    err: DecodeError
-    if end_at < 0:
-        err = MissingEnd("the options field ends without END (255)", offset=n)
-        if defects is None:
-            raise err
-        defects.append(_defect(err))
-    elif end_at + 1 < n and data.count(0, end_at + 1) != n - end_at - 1:
-        err = TrailingData("non-zero bytes after END", offset=end_at + 1)
-        if defects is None:
-            raise err
-        defects.append(_defect(err))
+    _check_header(data, defects)
+    raw: dict[int, bytes] = {}
+    truncated: set[int] = set()
+    reader = _scan(data, 240, n, raw, truncated, defects, registry, "the options field")
+    if not reader.ended:
+        _report(MissingEnd("the options field ends without END (255)", offset=n), defects)
+    elif reader.pos + 1 < n and data.count(0, reader.pos + 1) != n - reader.pos - 1:
+        _report(TrailingData("non-zero bytes after END", offset=reader.pos + 1), defects)
     # RFC 2131 section 2: sname and file are "null terminated strings"
     typed, sname, file, found = _finish(data, defects, registry, raw, list(raw), truncated,
                                         data[44:108].rstrip(b"\0"), data[108:236].rstrip(b"\0"))
     return raw, typed, sname, file, found
+
+
+def _scan(data: bytes, start: int, end: int, raw: dict[int, bytes], truncated: set[int],
+          defects: list[Defect] | None, registry: Registry, field: str) -> Reader:
+    """Read the options of data[start:end] into ``raw`` with the Reader, and
+    return it (``ended`` says whether END was found). In lenient mode a
+    truncated option keeps what there is of it, and its code is added to
+    ``truncated``.
+
+    Repeats concatenate (RFC 3396 section 7), except for codes whose format
+    is fixed-length: there a repeat is a :class:`DuplicateOption`.
+    """
+    reader = Reader(data, start, end)
+    try:
+        for at, code, vstart, vstop in reader.options(field):
+            _add(raw, code, data[vstart:vstop], at, registry, defects)
+    except Overrun as exc:
+        _report(exc.kind(exc.message, offset=exc.at, option=exc.code), defects)
+        if exc.code is not None:  # always: the Reader names the option of every overrun
+            truncated.add(exc.code)
+            _add(raw, exc.code, data[exc.start:end], exc.at, registry, defects)
+    return reader
+
+
+def _add(raw: dict[int, bytes], code: int, value: bytes, at: int, registry: Registry,
+         defects: list[Defect] | None) -> None:
+    if code not in raw:
+        raw[code] = value
+    elif registry.concatenates(code):
+        raw[code] += value
+    else:
+        _report(DuplicateOption(
+            f"option {code} repeats but its format is fixed-length (RFC 3396)",
+            offset=at, option=code), defects)
 
 
 def _finish(data: bytes, defects: list[Defect] | None, registry: Registry,
@@ -296,32 +287,30 @@ def _finish(data: bytes, defects: list[Defect] | None, registry: Registry,
             file: bytes) -> tuple[dict[int, Any], bytes, bytes, tuple[Defect, ...]]:
     """Option overload (52) and the values whose length or structure needs a
     check (``check``); ``raw`` gains what 'file' and 'sname' carry. Returns
-    the typed values (only values kept raw), sname, file and the defects.
+    the typed values (values kept raw, and values a codec from outside the
+    package made), sname, file and the defects.
     """
-    err: DecodeError
     if _OVERLOAD in raw:
         over = raw[_OVERLOAD]
         mode = overload_mode(over)
         if not mode:
-            err = BadOptionValue(f"option overload value {over.hex()} is not 1, 2 or 3",
-                                 offset=_find(data, _OVERLOAD), option=_OVERLOAD)
-            if defects is None:
-                raise err
-            defects.append(_defect(err))
+            _report(BadOptionValue(f"option overload value {over.hex()} is not 1, 2 or 3",
+                                   offset=option_offset(data, _OVERLOAD), option=_OVERLOAD),
+                    defects)
         # RFC 3396 section 5: "the optional parameters field, the file field,
         # and the sname field, in that order."
         if truncated is _NO_CODES:
             truncated = set()
         if mode & 1:
-            _overloaded(data, 108, 236, raw, truncated, defects, registry._rules, "the file field")
+            _overloaded(data, 108, 236, raw, truncated, defects, registry, "the file field")
             file = b""
         if mode & 2:
-            _overloaded(data, 44, 108, raw, truncated, defects, registry._rules, "the sname field")
+            _overloaded(data, 44, 108, raw, truncated, defects, registry, "the sname field")
             sname = b""
         check = list(raw)
 
     typed: dict[int, Any] = {}
-    table = registry._lengths or registry.length_table()
+    table = registry.length_table()
     if truncated:
         for code in truncated:  # already a defect: kept raw, not checked again
             typed[code] = raw[code]
@@ -335,24 +324,12 @@ def _finish(data: bytes, defects: list[Defect] | None, registry: Registry,
     return typed or NO_TYPED, sname, file, () if defects is None else tuple(defects)
 
 
-def overload_mode(value: bytes) -> int:
-    """Option 52's value as a mode: 1 'file', 2 'sname', 3 both (RFC 2132
-    section 9.3); 0 for anything else."""
-    mode = value[0] if len(value) == 1 else 0
-    return mode if mode in (1, 2, 3) else 0
-
-
 def _overloaded(data: bytes, start: int, end: int, raw: dict[int, bytes], truncated: set[int],
-                defects: list[Defect] | None,
-                rules: dict[int, tuple[int, int, int, bool, bool]], field: str) -> None:
+                defects: list[Defect] | None, registry: Registry, field: str) -> None:
     # RFC 2132 section 9.3: options in 'file'/'sname' are read after the
     # options field; the field is "terminated by the end option".
-    at = _scan(data, start, end, raw, truncated, defects, rules, field)
-    if at == -1:
-        err = MissingEnd(f"{field} holds options but no END", offset=end)
-        if defects is None:
-            raise err
-        defects.append(_defect(err))
+    if not _scan(data, start, end, raw, truncated, defects, registry, field).ended:
+        _report(MissingEnd(f"{field} holds options but no END", offset=end), defects)
 
 
 def _long_check(registry: Registry, code: int, value: bytes) -> int:
@@ -361,40 +338,34 @@ def _long_check(registry: Registry, code: int, value: bytes) -> int:
         return 0
     if spec.codec.check_length(len(value)) is not None:
         return 1
-    return 2 if spec.codec.structured else 0
+    return 2 if registry.checker(code) is not None else 0
 
 
 def _check_value(registry: Registry, code: int, value: bytes, chk: int,
                  typed: dict[int, Any], data: bytes, defects: list[Defect] | None) -> None:
     spec = registry[code]
+    err: DecodeError
     if chk == 1:
-        err: DecodeError = BadOptionLength(
-            f"{spec.name}: {spec.codec.check_length(len(value))}", offset=_find(data, code),
-            option=code)
+        err = BadOptionLength(f"{spec.name}: {spec.codec.check_length(len(value))}",
+                              offset=option_offset(data, code), option=code)
     else:
+        codec = spec.codec
         try:
-            spec.codec.validate(value)  # converted only when read
+            if trusted(codec):
+                codec.validate(value)  # converted only when read
+            else:
+                # a codec from outside the package: decoded now, and kept,
+                # so that reading the value later cannot raise
+                typed[code] = codec.decode(value)
             return
         except Malformed as exc:
-            err = exc.kind(f"{spec.name}: {exc.message}", offset=_find(data, code) + 2 + exc.at,
+            err = exc.kind(f"{spec.name}: {exc.message}", offset=value_offset(data, code, exc.at),
                            option=code)
-    if defects is None:
-        raise err
-    defects.append(_defect(err))
+        except Exception as exc:  # whatever a user's codec raises is a defect of the bytes
+            err = BadOptionValue(f"{spec.name}: its codec raised {type(exc).__name__}: {exc}",
+                                 offset=value_offset(data, code, 0), option=code)
+    _report(err, defects)
     typed[code] = value  # kept as raw bytes, nothing dropped
-
-
-def _find(data: bytes, code: int) -> int:
-    """Offset of the first instance of ``code`` in the options field (error path only)."""
-    i, n = 240, len(data)
-    while i < n:
-        c = data[i]
-        if c == code:
-            return i
-        if c == 255:
-            break
-        i += 1 if c == 0 else 2 + (data[i + 1] if i + 1 < n else 0)
-    return 240
 
 
 _NO_OPTIONS = Options.from_raw({})
@@ -408,17 +379,15 @@ def _decode_bootp(data: bytes, strict: bool) -> Message:
     if n < 236:
         raise TruncatedHeader(f"{n} octets is shorter than the 236-octet BOOTP header",
                               offset=n)
-    defects: list[Defect] = []
+    defects: list[Defect] | None = None if strict else []
+    _check_header(data, defects)
     if n < BOOTP_MIN_SIZE:
-        err = TruncatedHeader(
+        _report(TruncatedHeader(
             f"{n} octets without the DHCP magic cookie is shorter than a BOOTP message "
-            f"({BOOTP_MIN_SIZE} octets)", offset=n)
-        if strict:
-            raise err
-        defects.append(_defect(err))
+            f"({BOOTP_MIN_SIZE} octets)", offset=n), defects)
     (op, htype, hlen, hops, xid, secs, flags, ci, yi, si, gi, chaddr, sname,
      file) = _HEADER.unpack_from(data)
     return message_from_wire(
-        _OPCODES.get(op, op), htype, hlen, hops, xid, secs, flags,
+        _OPS[op], htype, hlen, hops, xid, secs, flags,
         ip4(ci), ip4(yi), ip4(si), ip4(gi), chaddr, sname.rstrip(b"\0"), file.rstrip(b"\0"),
-        _NO_OPTIONS, data[236:], tuple(defects))
+        _NO_OPTIONS, data[236:], () if defects is None else tuple(defects))

@@ -20,18 +20,18 @@ import struct
 from typing import Final
 
 from .constants import BOOTP_MIN_SIZE, DEFAULT_MAX_SIZE, MAGIC_COOKIE
-from .decoder import overload_mode
 from .errors import EncodeError, MessageTooLarge
 from .message import Message
 from .options import Options
+from .reader import MAX_PORTION, overload_mode, tlv
 from .registry import Registry
 
 __all__ = ["encode"]
 
 _HEADER: Final = struct.Struct("!BBBBIHH4s4s4s4s16s64s128s")
-#: The same header with the addresses as integers: an IPv4Address keeps its
-#: value as an int in its slot _ip (``.packed`` is a property that converts
-#: it, ten times slower).
+#: The same header with the addresses as integers: ``address.__int__()`` (what
+#: ``int(address)`` calls) is a plain attribute read, where ``.packed`` is a
+#: property that converts, ten times slower.
 _HEADER_OUT: Final = struct.Struct("!BBBBIHHIIII16s64s128s")
 _OVERLOAD: Final = 52
 _RELAY_AGENT: Final = 82
@@ -69,17 +69,17 @@ def encode(message: Message, *, registry: Registry | None = None,
     try:
         head = _HEADER_OUT.pack(
             m.op, m.htype, m.hlen, m.hops, m.xid, m.secs, m.flags,
-            m.ciaddr._ip, m.yiaddr._ip, m.siaddr._ip, m.giaddr._ip,  # type: ignore[attr-defined]
+            m.ciaddr.__int__(), m.yiaddr.__int__(), m.siaddr.__int__(), m.giaddr.__int__(),
             m.chaddr, m.sname, m.file)
-    except (struct.error, AttributeError) as exc:
+    except (struct.error, AttributeError, TypeError) as exc:
         raise EncodeError(f"bad header field: {exc}") from None
     if m.vend is not None:
         return head + m.vend.ljust(64, b"\0")
     opts = m.options
-    wire = opts._wire
+    wire = opts.payload
     if wire is not None:
         data = wire
-        over = opts._raw.get(_OVERLOAD)
+        over = opts.raw_get(_OVERLOAD)
         mode = 0 if over is None else overload_mode(over)
         # Unchanged options of a decoded message: write the original option
         # area, and the original file/sname when they carried options (then
@@ -97,25 +97,20 @@ def encode(message: Message, *, registry: Registry | None = None,
     parts: list[bytes] = []
     append = parts.append
     relay = b""
-    for code, value in opts._raw.items():
+    for code, value in opts.raw_items():
         n = len(value)
-        if n <= 255 and code not in _NOT_PLAIN:
+        if n <= MAX_PORTION and code not in _NOT_PLAIN:
             append(_CODE_LENGTH(code, n))
             append(value)
             continue
         if code == _OVERLOAD:
             continue
-        if n <= 255:
-            tlv = bytes((code, n)) + value
-        else:
-            # RFC 3396 section 6: "No split portion of an option that has been
-            # split can contain more than 255 octets"; portions in order.
-            tlv = b"".join([bytes((code, len(value[k:k + 255]))) + value[k:k + 255]
-                            for k in range(0, n, 255)])
+        # RFC 3396 section 6: "No split portion of an option that has been
+        # split can contain more than 255 octets"; portions in order.
         if code == _RELAY_AGENT:
-            relay = tlv
+            relay = tlv(code, value)
         else:
-            append(tlv)
+            append(tlv(code, value))
     if relay:
         append(relay)
     body = b"".join(parts)
@@ -141,12 +136,12 @@ def _encode_overloaded(m: Message, opts: Options, relay: bytes, limit: int) -> b
     # concatenation. Each field keeps one octet for its END.
     caps = [limit - 240 - 3 - 1 - len(relay), 0 if m.file else 127, 0 if m.sname else 63]
     areas: list[list[bytes]] = [[], [], []]
-    rules = opts._registry._rules
-    for code, value in opts._raw.items():
+    registry = opts.registry
+    for code, value in opts.raw_items():
         if code in (_OVERLOAD, _RELAY_AGENT):
             continue
         n = len(value)
-        if n <= 255:
+        if n <= MAX_PORTION:
             for k in range(3):
                 if n + 2 <= caps[k]:
                     areas[k].append(bytes((code, n)) + value)
@@ -154,10 +149,9 @@ def _encode_overloaded(m: Message, opts: Options, relay: bytes, limit: int) -> b
                     break
             else:
                 n = -1  # did not fit whole anywhere: split below
-        if n <= 255 and n >= 0:
+        if 0 <= n <= MAX_PORTION:
             continue
-        rule = rules.get(code)
-        if rule is not None and not rule[4]:
+        if not registry.concatenates(code):
             raise MessageTooLarge(f"option {code} does not fit, and its fixed-length format "
                                   "cannot be split (RFC 3396)", option=code)
         k, at = 0, 0
@@ -168,7 +162,7 @@ def _encode_overloaded(m: Message, opts: Options, relay: bytes, limit: int) -> b
                 raise MessageTooLarge(
                     f"the options need more than the {limit} octets allowed, even with "
                     "the file and sname fields overloaded", option=code)
-            take = min(255, caps[k] - 2, len(value) - at)
+            take = min(MAX_PORTION, caps[k] - 2, len(value) - at)
             areas[k].append(bytes((code, take)) + value[at:at + take])
             caps[k] -= take + 2
             at += take

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "BadCompressionPointer",
+    "BadHeader",
     "BadOptionLength",
     "BadOptionValue",
     "CaptureError",
@@ -97,8 +98,23 @@ class DuplicateOption(DecodeError):
     """A fixed-length option that appears more than once (not concatenable, RFC 3396)."""
 
 
-class CaptureError(DecodeError):
-    """A pcap or pcapng file that cannot be read; ``offset`` is in the file."""
+class BadHeader(DecodeError):
+    """A fixed-header field outside what the format allows: 'op' other than
+    BOOTREQUEST (1) or BOOTREPLY (2) at offset 0, or 'hlen' over the 16 octets
+    of 'chaddr' at offset 2."""
+
+
+class CaptureError(DhcpwireError, ValueError):
+    """A pcap or pcapng file that cannot be read; ``offset`` is in the *file*.
+
+    Not a :class:`DecodeError`: a bad capture file and a bad packet inside a
+    good one are different failures, caught apart.
+    """
+
+    def __init__(self, message: str, *, offset: int) -> None:
+        self.message = message
+        self.offset = offset
+        super().__init__(f"{message} (offset {offset})")
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,16 @@ Rules of this module:
 * A decoded :class:`OptionMap` starts with a shared, never-written empty
   cache of typed values (``NO_TYPED``); the first conversion gives it
   its own. Decoding is hot, and most messages have no value typed at once.
+* Reading a typed value raises nothing but
+  :class:`~dhcpwire.errors.DecodeError`, whatever the codec raises, with the
+  offset from the start of the payload the options were decoded from (for
+  options made with :meth:`OptionMap.from_raw`, which have no payload,
+  from the start of the value).
+* :meth:`OptionMap._make` is the one package-internal constructor (the
+  decoder's, and the server's replies'): it takes the parts as they are.
+  Other modules read an OptionMap through its public methods
+  (:meth:`~OptionMap.raw_items`, :attr:`~OptionMap.raw_map`,
+  :attr:`~OptionMap.payload` ...), never its slots.
 """
 
 from __future__ import annotations
@@ -26,7 +36,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from .errors import DecodeError, OptionValueError, TruncatedOption
+from .errors import BadOptionValue, DecodeError, OptionValueError
+from .reader import Reader, value_offset
 from .registry import Malformed, Registry
 
 if TYPE_CHECKING:
@@ -34,7 +45,7 @@ if TYPE_CHECKING:
 
     from .registry import OptionSpec
 
-__all__ = ["NO_TYPED", "OptionMap", "decode_error", "parse_suboptions"]
+__all__ = ["NO_TYPED", "OptionMap", "locate", "parse_suboptions"]
 
 _MISSING: Any = object()
 #: The typed-value cache of a freshly decoded OptionMap: shared, so it is
@@ -97,6 +108,14 @@ class OptionMap(Mapping[int, Any]):
         cls, raw: dict[int, bytes], typed: dict[int, Any], registry: Registry,
         wire: bytes | None,
     ) -> Self:
+        """Package-internal: an OptionMap of these parts, taken as they are.
+
+        ``raw`` is the value bytes by code (owned by the new map from now
+        on), ``typed`` the typed values already known (:data:`NO_TYPED` for
+        none: it is never written to), ``wire`` the payload the options
+        were decoded from, or ``None``. Nothing is checked: the decoder and
+        the server's reply builder, its callers, make the parts right.
+        """
         self = cls.__new__(cls)
         self._raw = raw
         self._typed = typed
@@ -110,28 +129,31 @@ class OptionMap(Mapping[int, Any]):
         if value is not _MISSING:
             return value
         raw = self._raw[code]
-        if self._wire is not None:
-            # decoded: lengths and structure are already validated
-            dec = self._registry._decoders.get(code)
-            try:
+        wire = self._wire
+        try:
+            if wire is not None:
+                # decoded: lengths and structure are already validated
+                dec = self._registry.decoder(code)
                 value = raw if dec is None else dec(raw)
-            except Malformed as exc:  # a codec whose validate() missed something
-                raise exc.kind(exc.message, offset=exc.at, option=code) from None
-        else:
-            spec = self._registry._by_code.get(code)
-            if spec is None:
-                value = raw
             else:
-                try:
-                    value = spec.codec.decode_checked(raw)
-                except Malformed as exc:
-                    raise exc.kind(exc.message, offset=exc.at, option=code) from None
+                spec = self._registry.get(code)
+                value = raw if spec is None else spec.codec.decode_checked(raw)
+        except Malformed as exc:  # a codec whose validate() missed something
+            raise self._error(code, exc.kind, exc.message, exc.at) from None
+        except Exception as exc:  # a codec's own bug is reported as the bytes' defect
+            raise self._error(code, BadOptionValue,
+                              f"its codec raised {type(exc).__name__}: {exc}", 0) from exc
         typed = self._typed
         if typed is NO_TYPED:
             self._typed = {code: value}
         else:
             typed[code] = value
         return value
+
+    def _error(self, code: int, kind: type[DecodeError], message: str, at: int) -> DecodeError:
+        wire = self._wire
+        where = at if wire is None else value_offset(wire, code, at)
+        return kind(f"{self._registry.name(code)}: {message}", offset=where, option=code)
 
     def __iter__(self) -> Iterator[int]:
         return iter(self._raw)
@@ -166,6 +188,17 @@ class OptionMap(Mapping[int, Any]):
     def raw_map(self) -> Mapping[int, bytes]:
         """Every option's value bytes by code, in order: a read-only view."""
         return MappingProxyType(self._raw)
+
+    @property
+    def payload(self) -> bytes | None:
+        """The whole payload these options were decoded from (so that an
+        unchanged message re-encodes byte for byte), or ``None`` for options
+        built or changed by hand."""
+        return self._wire
+
+    def raw_get(self, code: int) -> bytes | None:
+        """The option's value bytes, or ``None`` when it is absent."""
+        return self._raw.get(code)
 
     def raw_items(self) -> Iterator[tuple[int, bytes]]:
         """(code, value bytes) pairs in order."""
@@ -221,11 +254,11 @@ class OptionMap(Mapping[int, Any]):
         try:
             return parse_suboptions(self._raw[code], space)
         except Malformed as exc:
-            raise exc.kind(exc.message, offset=exc.at, option=code) from None
+            raise self._error(code, exc.kind, exc.message, exc.at) from None
 
 
 def _encode_value(registry: Registry, code: int, value: Any) -> bytes:
-    spec = registry._by_code.get(code)
+    spec = registry.get(code)
     if spec is None:
         if type(code) is not int and not isinstance(code, int):
             raise OptionValueError(f"option codes are ints, not {type(code).__name__}")
@@ -240,46 +273,53 @@ def _encode_value(registry: Registry, code: int, value: Any) -> bytes:
         raw = spec.codec.encode(value)
     except (TypeError, ValueError, OverflowError, AttributeError) as exc:
         raise OptionValueError(f"bad value for {spec.name}: {exc}", option=code) from None
-    lo, hi, mult, _, _ = registry._rules[code]
-    n = len(raw)
-    if n < lo or (hi >= 0 and n > hi) or n % mult:
-        why = spec.codec.check_length(n)
+    why = registry.length_error(code, len(raw))
+    if why is not None:
         raise OptionValueError(f"bad value for {spec.name}: {why}", option=code)
     return raw
 
 
 def parse_suboptions(data: bytes, space: Registry) -> OptionMap:
-    """Split ``data`` into code/length/value sub-options of ``space``.
+    """Split ``data`` into code/length/value sub-options of ``space``, typed.
 
     Sub-option spaces (RFC 3046 section 2.0, RFC 2132 section 8.4) have no
-    PAD or END: every code is an ordinary code. Repeated codes concatenate.
-    Raises :class:`Malformed` (``TruncatedOption``) when a sub-option runs
-    past the end, and checks each sub-option's length rule.
+    PAD or END: every code is an ordinary code. Repeated codes concatenate
+    (RFC 3396 section 7). Raises :class:`Malformed` with an offset in
+    ``data``: ``TruncatedOption`` when a sub-option runs past the end, and
+    the sub-option codec's error (its length rule, its structure, or
+    whatever else it raised) at the offset of the octet it names.
     """
     raw: dict[int, bytes] = {}
-    i = 0
-    n = len(data)
-    while i < n:
-        if i + 2 > n:
-            raise Malformed("sub-option header runs past the end", i, TruncatedOption)
-        code = data[i]
-        end = i + 2 + data[i + 1]
-        if end > n:
-            raise Malformed(f"sub-option {code} runs past the end", i, TruncatedOption)
-        value = data[i + 2:end]
-        raw[code] = raw[code] + value if code in raw else value
-        i = end
+    spans: dict[int, list[tuple[int, int]]] = {}
+    for _, code, start, stop in Reader(data).tlvs("sub-option"):
+        value = data[start:stop]
+        if code in raw:
+            raw[code] += value
+            spans[code].append((start, stop))
+        else:
+            raw[code] = value
+            spans[code] = [(start, stop)]
     typed: dict[int, Any] = {}
     for code, value in raw.items():
-        spec = space._by_code.get(code)
+        spec = space.get(code)
         if spec is not None:
             try:
                 typed[code] = spec.codec.decode_checked(value)
             except Malformed as exc:
-                raise Malformed(f"sub-option {code}: {exc.message}", 0, exc.kind) from None
+                raise Malformed(f"sub-option {code}: {exc.message}",
+                                locate(spans[code], exc.at), exc.kind) from None
+            except Exception as exc:
+                raise Malformed(f"sub-option {code}: its codec raised {type(exc).__name__}: "
+                                f"{exc}", spans[code][0][0], BadOptionValue) from exc
     return OptionMap._make(raw, typed, space, None)
 
 
-def decode_error(exc: Malformed, offset: int, code: int) -> DecodeError:
-    """Turn a codec's :class:`Malformed` into the public error at ``offset``."""
-    return exc.kind(exc.message, offset=offset + exc.at, option=code)
+def locate(spans: list[tuple[int, int]], at: int) -> int:
+    """The offset of octet ``at`` of a value made of the ``spans`` (start,
+    end) concatenated in order; the end of the last span when ``at`` is past it."""
+    for start, stop in spans:
+        if at < stop - start:
+            return start + at
+        at -= stop - start
+    return spans[-1][1]
+

@@ -10,17 +10,18 @@ Rules of this module:
   than 16 octets is zero-padded, ``sname``/``file`` lose trailing NULs (the
   wire pads them with NULs again), ``options`` may be a plain mapping of
   typed values.
-* The decoder builds messages through :func:`message_from_wire`, which
-  skips validation: the header struct already guarantees every size.
+* :func:`message_from_wire` is the one package-internal constructor, for
+  the decoder (and the server's replies): it skips validation, since the
+  header struct already guarantees every size.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
-from typing import Any, cast
+from typing import Any
 
 from .constants import BROADCAST_FLAG, MessageType, OpCode
 from .errors import Defect
@@ -202,42 +203,51 @@ class Message:
 
 
 class _Unfrozen:
-    """The decoder's fast way to build a :class:`Message` without validation.
-
-    A frozen dataclass sets each field through ``object.__setattr__``, which
-    costs about as much as the rest of decoding. This class has exactly the
-    same slots, so it is assigned plainly and then becomes a ``Message`` by
-    ``__class__`` assignment (allowed between classes with the same slot
-    layout); from then on it is an ordinary, frozen ``Message``.
+    """A :class:`Message` under construction: exactly the same slots, so it is
+    written plainly and then becomes a ``Message`` by ``__class__``
+    assignment (allowed between classes with the same slot layout); from
+    then on it is an ordinary, frozen ``Message``. Only
+    :func:`message_from_wire` uses it.
     """
 
     __slots__ = Message.__slots__
 
-    def __init__(
-        self, op: int, htype: int, hlen: int, hops: int, xid: int, secs: int, flags: int,
-        ciaddr: IPv4Address, yiaddr: IPv4Address, siaddr: IPv4Address, giaddr: IPv4Address,
-        chaddr: bytes, sname: bytes, file: bytes, options: Options, vend: bytes | None,
-        defects: tuple[Defect, ...],
-    ) -> None:
-        self.op = op
-        self.htype = htype
-        self.hlen = hlen
-        self.hops = hops
-        self.xid = xid
-        self.secs = secs
-        self.flags = flags
-        self.ciaddr = ciaddr
-        self.yiaddr = yiaddr
-        self.siaddr = siaddr
-        self.giaddr = giaddr
-        self.chaddr = chaddr
-        self.sname = sname
-        self.file = file
-        self.options = options
-        self.vend = vend
-        self.defects = defects
-        self.__class__ = Message  # type: ignore[assignment]
+
+_new = object.__new__
 
 
-#: Build a :class:`Message` from decoded fields, without validation.
-message_from_wire = cast("Callable[..., Message]", _Unfrozen)
+def message_from_wire(
+    op: int, htype: int, hlen: int, hops: int, xid: int, secs: int, flags: int,
+    ciaddr: IPv4Address, yiaddr: IPv4Address, siaddr: IPv4Address, giaddr: IPv4Address,
+    chaddr: bytes, sname: bytes, file: bytes, options: Options, vend: bytes | None,
+    defects: tuple[Defect, ...],
+) -> Message:
+    """The package-internal constructor of :class:`Message`: the one way to
+    build a message without validation, for the decoder and the server's
+    reply builder, whose fields are right by construction (each has its
+    type, and its size or range).
+
+    A frozen dataclass sets each field through ``object.__setattr__``, which
+    costs about as much as the rest of decoding; this writes the slots of a
+    same-layout unfrozen object and then makes it a ``Message``.
+    """
+    m: Any = _new(_Unfrozen)
+    m.op = op
+    m.htype = htype
+    m.hlen = hlen
+    m.hops = hops
+    m.xid = xid
+    m.secs = secs
+    m.flags = flags
+    m.ciaddr = ciaddr
+    m.yiaddr = yiaddr
+    m.siaddr = siaddr
+    m.giaddr = giaddr
+    m.chaddr = chaddr
+    m.sname = sname
+    m.file = file
+    m.options = options
+    m.vend = vend
+    m.defects = defects
+    m.__class__ = Message
+    return m  # type: ignore[no-any-return]

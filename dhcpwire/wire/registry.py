@@ -13,20 +13,29 @@ Rules of this module:
   offset *relative to the value*; the caller turns that into a
   :class:`~dhcpwire.errors.DecodeError` with the absolute offset and the code.
 * The length rule of a codec (``min_len``, ``max_len``, ``multiple``) is
-  checked by the decoder before the codec runs. A codec that is not
-  ``structured`` guarantees that ``decode`` cannot fail on bytes that pass
-  its length rule, so the decoder may convert it lazily, on first access.
+  checked by the decoder before the codec runs. A codec of this package
+  that is not ``structured`` guarantees that ``decode`` cannot fail on bytes
+  that pass its length rule, so the decoder may convert it lazily, on first
+  access. A codec from outside the package (a user's, in a derived
+  registry) is not trusted with that promise: the decoder runs its
+  ``decode`` at once and keeps the result, so whatever it raises is a
+  :class:`~dhcpwire.errors.DecodeError` (strict) or a defect (lenient) of
+  ``decode()``, never a surprise when the value is read.
+* Other modules read a registry through its methods only; the decoder's
+  tables (:meth:`Registry.length_table`, :meth:`Registry.fast_table`) and
+  the per-code functions (:meth:`Registry.checker`, :meth:`Registry.decoder`)
+  are computed once per registry.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 from .errors import BadOptionLength, BadOptionValue, DecodeError, OptionClash
 
-__all__ = ["Codec", "Malformed", "OptionSpec", "Registry"]
+__all__ = ["Codec", "Malformed", "OptionSpec", "Registry", "trusted"]
 
 T = TypeVar("T")
 
@@ -104,6 +113,21 @@ class Codec(Generic[T]):
         return f"{type(self).__name__}()"
 
 
+_OWN_CODECS: Final = "dhcpwire.wire."
+
+
+def trusted(codec: Codec[Any]) -> bool:
+    """Whether ``codec`` is one of this package's, whose ``decode`` cannot fail
+    on bytes that passed its length rule and (if structured) ``validate``."""
+    return type(codec).__module__.startswith(_OWN_CODECS)
+
+
+def _checker(codec: Codec[Any]) -> Callable[[bytes], object]:
+    # trusted codecs validate with their cheap structural walk; a user's codec
+    # is decoded (and the decoder keeps what it made)
+    return codec.validate if trusted(codec) else codec.decode
+
+
 @dataclass(frozen=True, slots=True)
 class OptionSpec(Generic[T]):
     """One line of an option table: code, name, codec and the defining document.
@@ -133,8 +157,8 @@ class Registry:
     (PAD and END in the DHCP space).
     """
 
-    __slots__ = ("_by_code", "_by_name", "_decoders", "_fast", "_lengths", "_rules", "reserved",
-                 "space")
+    __slots__ = ("_by_code", "_by_name", "_checkers", "_concat", "_decoders", "_fast", "_lengths",
+                 "_rules", "reserved", "space")
 
     def __init__(
         self, specs: Iterable[OptionSpec[Any]] = (), *, space: str = "dhcp",
@@ -164,11 +188,41 @@ class Registry:
         self._lengths: list[bytes] | None = None
         self._fast: tuple[tuple[int, ...] | None, ...] | None = None
         self._decoders = {c: s.codec.decode for c, s in by_code.items()}
+        self._checkers = {c: _checker(s.codec) for c, s in by_code.items()
+                          if s.codec.structured or not trusted(s.codec)}
+        self._concat = frozenset(c for c, s in by_code.items() if not s.codec.concatenates)
+
+    def checker(self, code: int) -> Callable[[bytes], object] | None:
+        """What a strict decoder runs on the value bytes of ``code`` once their
+        length is right: the codec's ``validate`` (a structured codec of this
+        package), its ``decode`` (a codec from elsewhere: the result is the
+        typed value), or ``None`` (length alone decides)."""
+        return self._checkers.get(code)
+
+    def decoder(self, code: int) -> Callable[[bytes], Any] | None:
+        """The codec's ``decode`` for ``code``; ``None`` for a code not defined here."""
+        return self._decoders.get(code)
+
+    def concatenates(self, code: int) -> bool:
+        """Whether instances of ``code`` concatenate (RFC 3396 section 7):
+        False for fixed-length formats, where a repeat is a defect."""
+        return code not in self._concat
+
+    def length_error(self, code: int, n: int) -> str | None:
+        """Why ``n`` octets is not a valid length for ``code`` (``None``: it is,
+        or the code is not defined here)."""
+        rule = self._rules.get(code)
+        if rule is None:
+            return None
+        lo, hi, mult, _, _ = rule
+        if n < lo or (hi >= 0 and n > hi) or n % mult:
+            return self._by_code[code].codec.check_length(n)
+        return None
 
     def length_table(self) -> list[bytes]:
         """For the decoder: ``table[code][n]`` is 0 when a value of ``n`` octets
         (n < 256) is fine, 1 when its length is wrong, and 2 when the length is
-        fine but the codec is structured (a strict decoder must decode it)."""
+        fine but a strict decoder must run :meth:`checker` on it."""
         table = self._lengths
         if table is None:
             table = self._lengths = [self._length_row(c) for c in range(256)]
@@ -197,9 +251,10 @@ class Registry:
         c = spec.codec
         row = bytearray(b"\x01" * 256)
         top = 255 if c.max_len is None else min(c.max_len, 255)
+        check = c.structured or not trusted(c)
         for n in range(c.min_len, top + 1, 1):
             if n % c.multiple == 0:
-                row[n] = 2 if c.structured else 0
+                row[n] = 2 if check else 0
         return bytes(row)
 
     def derive(self, *specs: OptionSpec[Any], replace: bool = False) -> Registry:

@@ -40,6 +40,7 @@ from dhcpwire import (
     encode,
 )
 from dhcpwire.wire import decoder as encoding
+from dhcpwire.wire.reader import instances
 from dhcpwire.wire.registry import Malformed
 from tests.strategies import (
     BUILDERS,
@@ -75,8 +76,8 @@ def _spec_id(item: tuple[Registry, OptionSpec[Any]]) -> str:
 
 
 def _packet(options_field: bytes) -> bytes:
-    """A zero header, the cookie, ``options_field``, END and some padding."""
-    return bytes(236) + MAGIC_COOKIE + options_field + b"\xff" + bytes(60)
+    """A BOOTREQUEST header of zeros, the cookie, ``options_field``, END and some padding."""
+    return b"\x01" + bytes(235) + MAGIC_COOKIE + options_field + b"\xff" + bytes(60)
 
 
 def _encode_any_size(m: Message) -> bytes:
@@ -404,8 +405,12 @@ def option_areas(draw: st.DrawFn) -> bytes:
     """A header and the cookie, then options of registry codes with value bytes
     near their formats (valid, damaged, or of lengths around the length rule),
     PAD, unknown codes, END or not, and junk after."""
-    header = draw(st.one_of(st.binary(min_size=236, max_size=236), st.just(bytes(236))))
-    out = bytearray(header + MAGIC_COOKIE)
+    header = bytearray(draw(st.one_of(st.binary(min_size=236, max_size=236),
+                                      st.just(bytes(236)))))
+    # mostly a header strict decoding accepts (op 1 or 2, hlen <= 16; RFC 1542 s2.1)
+    header[0] = draw(st.one_of(st.sampled_from([1, 2]), st.integers(0, 255)))
+    header[2] = draw(st.one_of(st.integers(0, 16), st.integers(0, 255)))
+    out = bytearray(bytes(header) + MAGIC_COOKIE)
     specs = list(DEFAULT_REGISTRY)
     for _ in range(draw(st.integers(0, 6))):
         kind = draw(st.integers(0, 9))
@@ -459,11 +464,22 @@ def _check_any_bytes(data: bytes) -> Message | None:
         assert encode(m) == data  # an unchanged decoded message is written back exactly
         _touch(m.options, strict=True)
         if m.vend is None:
-            # decode's fast path and its careful path (which rescans everything)
-            # agree on every packet the fast path accepts
-            raw, _, sname, file, defects = encoding._careful(data, True, DEFAULT_REGISTRY, {}, -1)
-            assert (raw, sname, file, defects) == (m.options._raw, m.sname, m.file, ())
+            # decode's fast loop and the bounded Reader (which every other walk
+            # uses) read the same options on every packet the decoder accepts
+            assert dict(m.options.raw_items()) == _read_with_reader(data)
+            raw, _, sname, file, defects = encoding._careful(data, True, DEFAULT_REGISTRY)
+            assert (raw, sname, file, defects) == (dict(m.options.raw_items()), m.sname, m.file,
+                                                   ())
     return m
+
+
+def _read_with_reader(data: bytes) -> dict[int, bytes]:
+    """The options of a payload as the Reader reads them (RFC 3396 section 5's
+    order: options field, then the overloaded fields), repeats concatenated."""
+    raw: dict[int, bytes] = {}
+    for _, code, start, stop in instances(data):
+        raw[code] = raw.get(code, b"") + data[start:stop]
+    return raw
 
 
 def _touch(options: OptionMap, strict: bool, defects: tuple[Any, ...] = ()) -> None:

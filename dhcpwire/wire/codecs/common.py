@@ -58,23 +58,19 @@ def ip4(packed: bytes) -> IPv4Address:
 
 
 def _new_address(packed: bytes) -> IPv4Address:
-    # IPv4Address(packed) checks the type and length of what it is given and
-    # then stores the integer in its one slot, _ip; four octets from the
-    # decoder need no checks (tests/test_wire.py compares the two).
-    addr = _object_new(IPv4Address)
-    addr._ip = _from_bytes(packed, "big")  # type: ignore[attr-defined]
-    return addr
+    # IPv4Address(int) skips the checks of a bytes argument; 4 octets from
+    # the decoder are always in range. (No private attribute is touched.)
+    return IPv4Address(_from_bytes(packed, "big"))
 
 
-_object_new = object.__new__
 _from_bytes = int.from_bytes
 
 
 def packed(value: Any) -> bytes:
     if type(value) is IPv4Address:
-        # IPv4Address keeps its value in the slot _ip; .packed is a slower
-        # property over the same conversion.
-        return value._ip.to_bytes(4, "big")  # type: ignore[attr-defined, no-any-return]
+        # int(address) is a plain read of the address's integer; .packed is a
+        # slower property over the same conversion.
+        return value.__int__().to_bytes(4, "big")
     if isinstance(value, IPv4Address):
         return value.packed
     if isinstance(value, str):

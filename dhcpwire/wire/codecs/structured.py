@@ -7,7 +7,8 @@ import struct
 from ipaddress import IPv6Address
 from typing import TYPE_CHECKING, Final
 
-from ..errors import BadOptionLength, TruncatedOption
+from ..errors import BadOptionLength
+from ..reader import Reader
 from ..registry import Codec, Malformed
 from .addresses import IPV4_LIST
 from .common import as_tuple, lazy_values
@@ -90,17 +91,15 @@ class UserClassCodec(Codec["_v.UserClass"]):
 
 
 def _enterprise_blocks(raw: bytes) -> list[tuple[int, bytes, int]]:
-    """RFC 3925 sections 3 and 4: enterprise-number (4), data-len (1), data."""
+    """RFC 3925 sections 3 and 4: enterprise-number (4), data-len (1), data;
+    as (enterprise, data, offset of data in ``raw``)."""
     blocks = []
-    i, n = 0, len(raw)
-    while i < n:
-        if i + 5 > n:
-            raise Malformed("enterprise block header runs past the end", i, BadOptionLength)
-        length = raw[i + 4]
-        if i + 5 + length > n:
-            raise Malformed("enterprise data runs past the end", i, BadOptionLength)
-        blocks.append((int.from_bytes(raw[i:i + 4], "big"), raw[i + 5:i + 5 + length], i + 5))
-        i += 5 + length
+    reader = Reader(raw)
+    while reader.remaining():
+        enterprise = reader.get_uint(4, "enterprise block header", BadOptionLength)
+        size = reader.get_u8("enterprise block header", BadOptionLength)
+        at = reader.pos
+        blocks.append((enterprise, reader.get_bytes(size, "enterprise data", BadOptionLength), at))
     return blocks
 
 
@@ -122,14 +121,13 @@ class VendorClassCodec(Codec["tuple[_v.VendorClass, ...]"]):
         out = []
         for enterprise, data, base in _enterprise_blocks(raw):
             classes = []
-            i = 0
-            while i < len(data):
-                length = data[i]
-                if i + 1 + length > len(data):
-                    raise Malformed("vendor class data runs past its block", base + i,
-                                    BadOptionLength)
-                classes.append(data[i + 1:i + 1 + length])
-                i += 1 + length
+            reader = Reader(data)
+            try:
+                while reader.remaining():
+                    size = reader.get_u8("vendor class data", BadOptionLength)
+                    classes.append(reader.get_bytes(size, "vendor class data", BadOptionLength))
+            except Malformed as exc:
+                raise Malformed(f"{exc.message} of its block", base + exc.at, exc.kind) from None
             out.append(_v.VendorClass(enterprise, tuple(classes)))
         return tuple(out)
 
@@ -142,14 +140,13 @@ class VendorClassCodec(Codec["tuple[_v.VendorClass, ...]"]):
 
 
 def _suboption_pairs(data: bytes, base: int) -> tuple[tuple[int, bytes], ...]:
-    pairs = []
-    i = 0
-    while i < len(data):
-        if i + 2 > len(data) or i + 2 + data[i + 1] > len(data):
-            raise Malformed("sub-option runs past its block", base + i, TruncatedOption)
-        pairs.append((data[i], data[i + 2:i + 2 + data[i + 1]]))
-        i += 2 + data[i + 1]
-    return tuple(pairs)
+    """RFC 3925 section 4: an enterprise's code/length/value sub-options, in
+    wire order (``base``: where ``data`` starts in the option's value)."""
+    try:
+        return tuple([(code, data[start:stop])
+                      for _, code, start, stop in Reader(data).tlvs("sub-option", "its block")])
+    except Malformed as exc:
+        raise Malformed(exc.message, base + exc.at, exc.kind) from None
 
 
 class VendorInfoCodec(Codec["tuple[_v.VendorInfo, ...]"]):

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-from ..errors import TruncatedOption
-from ..mapping import OptionMap, parse_suboptions
-from ..registry import Codec, Malformed, Registry
+from typing import Any
+
+from ..errors import BadOptionValue
+from ..mapping import OptionMap, locate, parse_suboptions
+from ..reader import Reader, tlv
+from ..registry import Codec, Malformed, Registry, trusted
 from .common import raise_length
 
 __all__ = [
     "SubOptionsCodec",
 ]
-
-
-def _first_suboption(raw: bytes, code: int) -> int:
-    """Offset of the first sub-option ``code`` in ``raw`` (error path only)."""
-    i = 0
-    while raw[i] != code:
-        i += 2 + raw[i + 1]
-    return i
 
 
 class SubOptionsCodec(Codec[OptionMap]):
@@ -39,21 +34,16 @@ class SubOptionsCodec(Codec[OptionMap]):
         # repeated ones after concatenation, as parse_suboptions reads them.
         # The space's length table says which need a closer look (nonzero).
         space = self.space
-        table = space._lengths or space.length_table()
+        table = space.length_table()
         values: dict[int, bytes] = {}
-        i, n = 0, len(raw)
-        while i < n:
-            if i + 2 > n:
-                raise Malformed("sub-option header runs past the end", i, TruncatedOption)
-            code = raw[i]
-            j = i + 2 + raw[i + 1]
-            if j > n:
-                raise Malformed(f"sub-option {code} runs past the end", i, TruncatedOption)
+        spans: dict[int, list[tuple[int, int]]] = {}
+        for _, code, start, stop in Reader(raw).tlvs("sub-option"):
             if code in values:
-                values[code] += raw[i + 2:j]
+                values[code] += raw[start:stop]
+                spans[code].append((start, stop))
             else:
-                values[code] = raw[i + 2:j]
-            i = j
+                values[code] = raw[start:stop]
+                spans[code] = [(start, stop)]
         for code, value in values.items():
             size = len(value)
             if size < 256 and not table[code][size]:
@@ -61,13 +51,19 @@ class SubOptionsCodec(Codec[OptionMap]):
             spec = space.get(code)
             if spec is None:
                 continue
+            codec: Codec[Any] = spec.codec
             try:
-                raise_length(spec.codec, size)
-                if spec.codec.structured:
-                    spec.codec.validate(value)
+                raise_length(codec, size)
+                if not trusted(codec):
+                    codec.decode(value)
+                elif codec.structured:
+                    codec.validate(value)
             except Malformed as exc:
                 raise Malformed(f"sub-option {code}: {exc.message}",
-                                _first_suboption(raw, code) + 2 + exc.at, exc.kind) from None
+                                locate(spans[code], exc.at), exc.kind) from None
+            except Exception as exc:
+                raise Malformed(f"sub-option {code}: its codec raised {type(exc).__name__}: "
+                                f"{exc}", spans[code][0][0], BadOptionValue) from exc
 
     def decode(self, raw: bytes) -> OptionMap:
         return parse_suboptions(raw, self.space)
@@ -75,17 +71,9 @@ class SubOptionsCodec(Codec[OptionMap]):
     def encode(self, value: OptionMap) -> bytes:
         if not isinstance(value, OptionMap):
             value = OptionMap(value, registry=self.space)
-        out = []
-        for code, data in value.raw_items():
-            if not data:
-                out.append(bytes((code, 0)))
-            for k in range(0, len(data), 255):
-                chunk = data[k:k + 255]
-                out.append(bytes((code, len(chunk))) + chunk)
-        return b"".join(out)
+        # RFC 3396 section 6, applied to sub-options as to options: a value
+        # over 255 octets goes out as consecutive 255-octet portions.
+        return b"".join([tlv(code, data) for code, data in value.raw_items()])
 
     def __repr__(self) -> str:
         return f"SubOptionsCodec({self.space.space!r})"
-
-
-
