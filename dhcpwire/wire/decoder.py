@@ -236,46 +236,54 @@ def _careful(data: bytes, strict: bool, registry: Registry,
     defects: list[Defect] | None = None if strict else []
     _check_header(data, defects)
     raw: dict[int, bytes] = {}
+    more: dict[int, list[bytes]] = {}
     truncated: set[int] = set()
-    reader = _scan(data, 240, n, raw, truncated, defects, registry, "the options field")
+    reader = _scan(data, 240, n, raw, more, truncated, defects, registry, "the options field")
     if not reader.ended:
         _report(MissingEnd("the options field ends without END (255)", offset=n), defects)
     elif reader.pos + 1 < n and data.count(0, reader.pos + 1) != n - reader.pos - 1:
         _report(TrailingData("non-zero bytes after END", offset=reader.pos + 1), defects)
     # RFC 2131 section 2: sname and file are "null terminated strings"
     typed, sname, file, found = _finish(data, defects, registry, raw, list(raw), truncated,
-                                        data[44:108].rstrip(b"\0"), data[108:236].rstrip(b"\0"))
+                                        data[44:108].rstrip(b"\0"), data[108:236].rstrip(b"\0"),
+                                        more)
     return raw, typed, sname, file, found
 
 
-def _scan(data: bytes, start: int, end: int, raw: dict[int, bytes], truncated: set[int],
-          defects: list[Defect] | None, registry: Registry, field: str) -> Reader:
+def _scan(data: bytes, start: int, end: int, raw: dict[int, bytes], more: dict[int, list[bytes]],
+          truncated: set[int], defects: list[Defect] | None, registry: Registry,
+          field: str) -> Reader:
     """Read the options of data[start:end] into ``raw`` with the Reader, and
     return it (``ended`` says whether END was found). In lenient mode a
     truncated option keeps what there is of it, and its code is added to
     ``truncated``.
 
-    Repeats concatenate (RFC 3396 section 7), except for codes whose format
-    is fixed-length: there a repeat is a :class:`DuplicateOption`.
+    Repeats concatenate (RFC 3396 section 7), the portions after the first
+    gathered in ``more`` and joined once by :func:`_finish`, so that no octet
+    is copied twice; except for codes whose format is fixed-length: there a
+    repeat is a :class:`DuplicateOption`.
     """
     reader = Reader(data, start, end)
     try:
         for at, code, vstart, vstop in reader.options(field):
-            _add(raw, code, data[vstart:vstop], at, registry, defects)
+            _add(raw, more, code, data[vstart:vstop], at, registry, defects)
     except Overrun as exc:
         _report(exc.kind(exc.message, offset=exc.at, option=exc.code), defects)
         if exc.code is not None:  # always: the Reader names the option of every overrun
             truncated.add(exc.code)
-            _add(raw, exc.code, data[exc.start:end], exc.at, registry, defects)
+            _add(raw, more, exc.code, data[exc.start:end], exc.at, registry, defects)
     return reader
 
 
-def _add(raw: dict[int, bytes], code: int, value: bytes, at: int, registry: Registry,
-         defects: list[Defect] | None) -> None:
+def _add(raw: dict[int, bytes], more: dict[int, list[bytes]], code: int, value: bytes, at: int,
+         registry: Registry, defects: list[Defect] | None) -> None:
     if code not in raw:
         raw[code] = value
     elif registry.concatenates(code):
-        raw[code] += value
+        if code in more:
+            more[code].append(value)
+        else:
+            more[code] = [value]
     else:
         _report(DuplicateOption(
             f"option {code} repeats but its format is fixed-length (RFC 3396)",
@@ -284,7 +292,8 @@ def _add(raw: dict[int, bytes], code: int, value: bytes, at: int, registry: Regi
 
 def _finish(data: bytes, defects: list[Defect] | None, registry: Registry,
             raw: dict[int, bytes], check: list[int], truncated: set[int], sname: bytes,
-            file: bytes) -> tuple[dict[int, Any], bytes, bytes, tuple[Defect, ...]]:
+            file: bytes, more: dict[int, list[bytes]] | None = None,
+            ) -> tuple[dict[int, Any], bytes, bytes, tuple[Defect, ...]]:
     """Option overload (52) and the values whose length or structure needs a
     check (``check``); ``raw`` gains what 'file' and 'sname' carry. Returns
     the typed values (values kept raw, and values a codec from outside the
@@ -301,13 +310,18 @@ def _finish(data: bytes, defects: list[Defect] | None, registry: Registry,
         # and the sname field, in that order."
         if truncated is _NO_CODES:
             truncated = set()
+        if more is None:
+            more = {}
         if mode & 1:
-            _overloaded(data, 108, 236, raw, truncated, defects, registry, "the file field")
+            _overloaded(data, 108, 236, raw, more, truncated, defects, registry, "the file field")
             file = b""
         if mode & 2:
-            _overloaded(data, 44, 108, raw, truncated, defects, registry, "the sname field")
+            _overloaded(data, 44, 108, raw, more, truncated, defects, registry, "the sname field")
             sname = b""
         check = list(raw)
+    if more:
+        for code, portions in more.items():
+            raw[code] = b"".join([raw[code], *portions])
 
     typed: dict[int, Any] = {}
     table = registry.length_table()
@@ -324,11 +338,12 @@ def _finish(data: bytes, defects: list[Defect] | None, registry: Registry,
     return typed or NO_TYPED, sname, file, () if defects is None else tuple(defects)
 
 
-def _overloaded(data: bytes, start: int, end: int, raw: dict[int, bytes], truncated: set[int],
+def _overloaded(data: bytes, start: int, end: int, raw: dict[int, bytes],
+                more: dict[int, list[bytes]], truncated: set[int],
                 defects: list[Defect] | None, registry: Registry, field: str) -> None:
     # RFC 2132 section 9.3: options in 'file'/'sname' are read after the
     # options field; the field is "terminated by the end option".
-    if not _scan(data, start, end, raw, truncated, defects, registry, field).ended:
+    if not _scan(data, start, end, raw, more, truncated, defects, registry, field).ended:
         _report(MissingEnd(f"{field} holds options but no END", offset=end), defects)
 
 

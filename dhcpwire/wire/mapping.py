@@ -37,7 +37,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from .errors import BadOptionValue, DecodeError, OptionValueError
-from .reader import Reader, value_offset
+from .reader import collect_suboptions, locate, value_offset
 from .registry import Malformed, Registry
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 
     from .registry import OptionSpec
 
-__all__ = ["NO_TYPED", "OptionMap", "locate", "parse_suboptions"]
+__all__ = ["NO_TYPED", "OptionMap", "parse_suboptions"]
 
 _MISSING: Any = object()
 #: The typed-value cache of a freshly decoded OptionMap: shared, so it is
@@ -289,16 +289,7 @@ def parse_suboptions(data: bytes, space: Registry) -> OptionMap:
     the sub-option codec's error (its length rule, its structure, or
     whatever else it raised) at the offset of the octet it names.
     """
-    raw: dict[int, bytes] = {}
-    spans: dict[int, list[tuple[int, int]]] = {}
-    for _, code, start, stop in Reader(data).tlvs("sub-option"):
-        value = data[start:stop]
-        if code in raw:
-            raw[code] += value
-            spans[code].append((start, stop))
-        else:
-            raw[code] = value
-            spans[code] = [(start, stop)]
+    raw, spans = collect_suboptions(data)
     typed: dict[int, Any] = {}
     for code, value in raw.items():
         spec = space.get(code)
@@ -312,14 +303,4 @@ def parse_suboptions(data: bytes, space: Registry) -> OptionMap:
                 raise Malformed(f"sub-option {code}: its codec raised {type(exc).__name__}: "
                                 f"{exc}", spans[code][0][0], BadOptionValue) from exc
     return OptionMap._make(raw, typed, space, None)
-
-
-def locate(spans: list[tuple[int, int]], at: int) -> int:
-    """The offset of octet ``at`` of a value made of the ``spans`` (start,
-    end) concatenated in order; the end of the last span when ``at`` is past it."""
-    for start, stop in spans:
-        if at < stop - start:
-            return start + at
-        at -= stop - start
-    return spans[-1][1]
 

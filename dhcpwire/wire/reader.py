@@ -36,7 +36,9 @@ __all__ = [
     "MAX_PORTION",
     "Overrun",
     "Reader",
+    "collect_suboptions",
     "instances",
+    "locate",
     "option_offset",
     "overload_mode",
     "split_suboptions",
@@ -162,14 +164,39 @@ class Reader:
             yield at, code, start, stop
 
 
-def split_suboptions(data: bytes) -> dict[int, bytes]:
-    """Sub-options (RFC 3046 section 2.0) by code, repeats concatenated in
-    order (RFC 3396 section 7); raises :class:`Overrun` with offsets in ``data``."""
-    out: dict[int, bytes] = {}
+Spans = dict[int, list[tuple[int, int]]]
+
+
+def collect_suboptions(data: bytes) -> tuple[dict[int, bytes], Spans]:
+    """Sub-options (RFC 3046 section 2.0) by code, the instances of a code
+    concatenated in order (RFC 3396 section 7), and where each instance's
+    value lies in ``data`` (for error offsets: see :func:`locate`). Raises
+    :class:`Overrun` with offsets in ``data``. Each octet is copied once,
+    however many instances a code has."""
+    spans: Spans = {}
     for _, code, start, stop in Reader(data).tlvs("sub-option"):
-        value = data[start:stop]
-        out[code] = out[code] + value if code in out else value
-    return out
+        if code in spans:
+            spans[code].append((start, stop))
+        else:
+            spans[code] = [(start, stop)]
+    values = {code: data[s[0][0]:s[0][1]] if len(s) == 1 else b"".join(
+        [data[a:b] for a, b in s]) for code, s in spans.items()}
+    return values, spans
+
+
+def split_suboptions(data: bytes) -> dict[int, bytes]:
+    """:func:`collect_suboptions` without the spans."""
+    return collect_suboptions(data)[0]
+
+
+def locate(spans: list[tuple[int, int]], at: int) -> int:
+    """The offset of octet ``at`` of a value made of the ``spans`` (start,
+    end) concatenated in order; the end of the last span when ``at`` is past it."""
+    for start, stop in spans:
+        if at < stop - start:
+            return start + at
+        at -= stop - start
+    return spans[-1][1]
 
 
 def tlv(code: int, value: bytes) -> bytes:

@@ -24,7 +24,14 @@ __all__ = [
 ]
 
 
-def _read_name(data: bytes, start: int, *, compressed: bool) -> tuple[str, int, bool]:
+#: Resolved jump targets of one buffer: offset -> (labels, wire length of the
+#: name from there, root label included). Labels are presentation text, or
+#: ``None`` entries when only validating.
+_Memo = dict[int, tuple[tuple[str | None, ...], int]]
+
+
+def _read_name(data: bytes, start: int, *, compressed: bool,
+               memo: _Memo | None = None) -> tuple[str, int, bool]:
     """Read one DNS name (RFC 1035 section 3.1) at ``start``.
 
     Returns the name (labels joined by ``.``, with a trailing ``.`` when it
@@ -34,38 +41,39 @@ def _read_name(data: bytes, start: int, *, compressed: bool) -> tuple[str, int, 
 
     RFC 1035 section 4.1.4: "a pointer to a prior occurrence of the same
     name". Pointers must point strictly before the label that holds them, so
-    following them always moves backwards: no loops, bounded work.
+    following them always moves backwards: no loops. ``memo`` (shared by
+    the names of one value) resolves each pointer target once, so a value's
+    names cost time linear in its length whatever chains of pointers it holds.
     """
-    labels: list[str] = []
-    end, terminated = _walk_name(data, start, compressed, labels)
-    name = ".".join(labels)
+    labels, end, terminated = _walk_name(data, start, compressed, True, memo)
+    name = ".".join(labels)  # type: ignore[arg-type]  # text labels when asked for
     return (name + "." if terminated else name), end, terminated
 
 
-def _skip_name(data: bytes, start: int, *, compressed: bool) -> int:
+def _skip_name(data: bytes, start: int, *, compressed: bool, memo: _Memo | None = None) -> int:
     """Validate one name at ``start`` like :func:`_read_name`, building no
     strings; return the offset just after it."""
-    return _walk_name(data, start, compressed, None)[0]
+    return _walk_name(data, start, compressed, False, memo)[1]
 
 
-def _walk_name(data: bytes, start: int, compressed: bool,
-               labels: list[str] | None) -> tuple[int, bool]:
-    """The one walk behind :func:`_read_name` and :func:`_skip_name`: returns
-    the offset after the name and whether the root label ended it, and
-    appends the labels (presentation form) to ``labels`` unless it is None."""
-    i = start
-    end_after = -1
-    floor = start  # a pointer must point before this
-    n = len(data)
+def _run(data: bytes, i: int, floor: int, compressed: bool, text: bool, partial: bool,
+         ) -> tuple[list[str | None], int, int, int]:
+    """The labels from ``i`` up to the root label or a pointer: (labels, their
+    wire length, the offset after the run, the pointer's target or -1 for
+    none). A pointer must point before ``floor``; with ``partial`` a run may
+    end at the end of the data (an uncompressed partial name)."""
+    labels: list[str | None] = []
     total = 0
+    n = len(data)
+    start = i
     while True:
         if i >= n:
-            if end_after < 0 and not compressed and i > start:
-                return i, False
+            if partial and i > start:
+                return labels, total, i, -2  # -2: a partial name, no root label
             raise Malformed("domain name runs past the end", i, TruncatedOption)
         length = data[i]
         if length == 0:
-            return (i + 1 if end_after < 0 else end_after), True
+            return labels, total, i + 1, -1
         if length >= 0xC0:
             if not compressed:
                 raise Malformed("compression pointer where compression is not allowed",
@@ -76,10 +84,7 @@ def _walk_name(data: bytes, start: int, compressed: bool,
             if target >= floor:
                 raise Malformed(f"compression pointer to {target} does not point backwards",
                                 i, BadCompressionPointer)
-            if end_after < 0:
-                end_after = i + 2
-            floor = i = target
-            continue
+            return labels, total, i + 2, target
         if length >= 0x40:
             raise Malformed(f"label type 0x{length & 0xC0:02x} is not defined", i)
         if i + 1 + length > n:
@@ -87,13 +92,50 @@ def _walk_name(data: bytes, start: int, compressed: bool,
         total += length + 1
         if total > 255:
             raise Malformed("domain name longer than 255 octets", i)
-        if labels is not None:
-            text = data[i + 1:i + 1 + length].decode("ascii", "surrogateescape")
-            if "." in text or "\\" in text:
-                text = text.replace("\\", "\\\\").replace(".", "\\.")
-            labels.append(text)
+        if text:
+            label = data[i + 1:i + 1 + length].decode("ascii", "surrogateescape")
+            if "." in label or "\\" in label:
+                label = label.replace("\\", "\\\\").replace(".", "\\.")
+            labels.append(label)
+        else:
+            labels.append(None)
         i += 1 + length
 
+
+def _walk_name(data: bytes, start: int, compressed: bool, text: bool, memo: _Memo | None,
+               ) -> tuple[tuple[str | None, ...], int, bool]:
+    """The one walk behind :func:`_read_name` and :func:`_skip_name`: the
+    labels, the offset after the name and whether the root label ended it."""
+    labels, total, end, target = _run(data, start, start, compressed, text, not compressed)
+    if target < 0:
+        return tuple(labels), end, target == -1
+    suffix, size = _resolve(data, target, compressed, text, {} if memo is None else memo)
+    if total + size > 255:
+        raise Malformed("domain name longer than 255 octets", start)
+    return tuple(labels) + suffix, end, True
+
+
+def _resolve(data: bytes, target: int, compressed: bool, text: bool, memo: _Memo,
+             ) -> tuple[tuple[str | None, ...], int]:
+    """The name at a pointer's ``target`` (labels, wire length), each target
+    of the buffer walked once: a loop, not recursion, however long the chain."""
+    pending: list[tuple[int, list[str | None], int]] = []
+    hit = memo.get(target)
+    while hit is None:
+        # after a jump, the next pointer must point before this target
+        labels, total, _, nxt = _run(data, target, target, compressed, text, False)
+        if nxt < 0:
+            hit = memo[target] = (tuple(labels), total + 1)
+            break
+        pending.append((target, labels, total))
+        target = nxt
+        hit = memo.get(target)
+    for at, labels, total in reversed(pending):
+        size = total + hit[1]
+        if size > 255:
+            raise Malformed("domain name longer than 255 octets", at)
+        hit = memo[at] = (tuple(labels) + hit[0], size)
+    return hit
 
 
 def _split_name(name: str) -> list[bytes]:
@@ -172,14 +214,16 @@ class DomainListCodec(Codec[tuple[str, ...]]):
 
     def validate(self, raw: bytes) -> None:
         i = 0
+        memo: _Memo = {}
         while i < len(raw):
-            i = _skip_name(raw, i, compressed=self.compress)
+            i = _skip_name(raw, i, compressed=self.compress, memo=memo)
 
     def decode(self, raw: bytes) -> tuple[str, ...]:
         names = []
         i = 0
+        memo: _Memo = {}
         while i < len(raw):
-            name, i, _ = _read_name(raw, i, compressed=self.compress)
+            name, i, _ = _read_name(raw, i, compressed=self.compress, memo=memo)
             names.append(name[:-1] if name.endswith(".") and name != "." else name)
         return tuple(names)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import BadOptionValue
-from ..mapping import OptionMap, locate, parse_suboptions
-from ..reader import Reader, tlv
+from ..mapping import OptionMap, parse_suboptions
+from ..reader import collect_suboptions, locate, tlv
 from ..registry import Codec, Malformed, Registry, trusted
 from .common import raise_length
 
@@ -35,15 +35,7 @@ class SubOptionsCodec(Codec[OptionMap]):
         # The space's length table says which need a closer look (nonzero).
         space = self.space
         table = space.length_table()
-        values: dict[int, bytes] = {}
-        spans: dict[int, list[tuple[int, int]]] = {}
-        for _, code, start, stop in Reader(raw).tlvs("sub-option"):
-            if code in values:
-                values[code] += raw[start:stop]
-                spans[code].append((start, stop))
-            else:
-                values[code] = raw[start:stop]
-                spans[code] = [(start, stop)]
+        values, spans = collect_suboptions(raw)
         for code, value in values.items():
             size = len(value)
             if size < 256 and not table[code][size]:
