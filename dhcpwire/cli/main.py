@@ -1,89 +1,51 @@
 """The ``dhcpwire`` command (also ``python -m dhcpwire``).
 
 ``dhcpwire decode INPUT`` prints each DHCP message of INPUT: a hex string, a
-file holding one raw DHCP payload, or a pcap/pcapng capture (UDP ports 67
-and 68), filtered by type, xid or hardware address, grouped by transaction
-with ``--follow``. Bad input gets a one-line error with the byte offset and
-exit status 1, never a traceback.
+file holding one raw DHCP payload or its hex, or a pcap/pcapng capture (UDP
+ports 67 and 68), filtered by type, xid or hardware address, grouped by
+transaction with ``--follow``, as text or JSON Lines. ``dhcpwire lint
+CAPTURE`` holds a capture against RFC 2131 and the RFCs that amend it
+(:mod:`dhcpwire.tools.lint`). ``dhcpwire demo`` runs the client and server
+state machines against each other on a virtual clock (:mod:`.demo`).
 
-``dhcpwire demo`` runs the client and server state machines against each
-other on a virtual clock (:mod:`dhcpwire._demo`); ``dhcpwire lint CAPTURE``
-holds a capture against RFC 2131 tables 3, 4 and 5 (:mod:`dhcpwire._lint`).
-Exit status: 0 success, 1 a failure the output explains, 2 a bad command line.
+Rules of this module:
+
+* No traceback from any input: every failure is one line on stderr that
+  says what and where (input, frame, byte offset, option).
+* Exit status follows grep: 0 success, 1 findings or no match, 2 a bad
+  command line or an input that could not be read or decoded. A closed
+  standard output ends the command quietly with status 1.
+* Each subcommand is registered in one place, :func:`build_parser`.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import io
 import json
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from ipaddress import IPv4Address
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
-from ..tools.lint import Finding, check_capture
-from ..tools.pcap import is_capture, read_datagrams
 from ..wire.constants import MessageType
-from ..wire.decoder import decode
-from ..wire.errors import DecodeError, DhcpwireError
-from ..wire.message import Message
+from ..wire.errors import CaptureError, DecodeError, DhcpwireError
+from .decode import Decoder, decode_error_text, item_to_jsonable
 from .demo import SCENARIOS, format_timeline, run_all
-from .render import format_message, message_to_jsonable, summary_line
+from .inputs import InputError, Item, open_input
+from .lint import Linter
 
 __all__ = ["build_parser", "main"]
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Item:
-    """One payload of the input: where it is, and its IP addresses when a capture says."""
 
-    label: str
-    base: int
-    payload: bytes
-    src: IPv4Address | None = None
-    dst: IPv4Address | None = None
+def _version() -> str:
+    from importlib import metadata
 
-
-def _payloads(arg: str) -> Iterator[_Item]:
-    """Each message in ``arg``: hex, a raw payload file, hex text, or a capture."""
-    data: bytes | None = None
-    if arg == "-":
-        data = sys.stdin.buffer.read()
-    elif os.path.exists(arg):
-        try:
-            with open(arg, "rb") as fh:
-                data = fh.read()
-        except OSError as exc:
-            raise _Fail(f"cannot read {arg}: {exc.strerror}") from None
-    if data is None:
-        text = "".join(arg.split()).replace(":", "")
-        if text.lower().startswith("0x"):
-            text = text[2:]
-        try:
-            yield _Item("message", 0, bytes.fromhex(text))
-        except ValueError:
-            raise _Fail(f"{arg!r} is neither a file nor hex") from None
-        return
-    if is_capture(data):
-        for dgram in read_datagrams(data):
-            yield _Item(f"frame {dgram.number}", dgram.offset, dgram.payload, dgram.src,
-                        dgram.dst)
-        return
-    # a text file of hex, or a raw payload
     try:
-        text = data.decode("ascii").strip()
-        if text and all(c in "0123456789abcdefABCDEF: \n\r\t" for c in text):
-            yield _Item("message", 0, bytes.fromhex("".join(text.split()).replace(":", "")))
-            return
-    except UnicodeDecodeError:
-        pass
-    yield _Item("message", 0, data)
+        return metadata.version("dhcpwire")
+    except metadata.PackageNotFoundError:  # a checkout on sys.path, not installed
+        from .. import __version__
 
-
-class _Fail(Exception):
-    pass
+        return __version__
 
 
 class _Progress:
@@ -108,162 +70,113 @@ class _Progress:
             self.err.flush()
 
 
-def _decode_error(item: _Item, exc: DecodeError) -> str:
-    where = f"offset {exc.offset}"
-    if item.base:
-        where += f", file offset {item.base + exc.offset}"
-    if exc.option is not None:
-        where += f", option {exc.option}"
-    return f"dhcpwire: {item.label}: {type(exc).__name__}: {exc.message} ({where})\n"
+class _Reader:
+    """The items of one input, with every problem written to ``err`` as one line.
 
+    Iterate once; afterwards :attr:`count` is the payloads seen and
+    :attr:`failed` whether the input itself could not be read to its end.
+    IPv4 fragments are reported and skipped.
+    """
 
-# -- filters -------------------------------------------------------------------------------
+    def __init__(self, arg: str, stdin: BinaryIO | None, err: TextIO) -> None:
+        self.arg = arg
+        self.stdin = stdin
+        self.err = err
+        self.name = "<stdin>" if arg == "-" else arg
+        self.count = 0
+        self.failed = False
 
-def _message_type(text: str) -> int:
-    name = text.strip().upper().removeprefix("DHCP")
-    if name.isdigit():
-        return int(name)
-    if name == "BOOTP":
-        return -1
-    try:
-        return int(MessageType[name])
-    except KeyError:
-        names = ", ".join(t.name for t in MessageType)
-        raise argparse.ArgumentTypeError(
-            f"unknown message type {text!r} (one of {names}, BOOTP, or a number)") from None
+    def _fail(self, text: str) -> None:
+        self.err.write(f"dhcpwire: {self.name}: {text}\n")
+        self.failed = True
 
-
-def _types(text: str) -> frozenset[int]:
-    return frozenset(_message_type(t) for t in text.split(",") if t.strip())
-
-
-def _xid(text: str) -> int:
-    try:
-        value = int(text, 0)
-    except ValueError:
+    def __iter__(self) -> Iterator[Item]:
         try:
-            value = int(text, 16)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not an xid (0x3903f326 or "
-                                             "a decimal number)") from None
-    if not 0 <= value <= 0xFFFFFFFF:
-        raise argparse.ArgumentTypeError(f"xid {text} does not fit in 32 bits")
-    return value
-
-
-def _chaddr(text: str) -> bytes:
-    digits = text.replace(":", "").replace("-", "").replace(".", "")
-    try:
-        value = bytes.fromhex(digits)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a hardware address "
-                                         "(00:0b:82:01:fc:42)") from None
-    if not 0 < len(value) <= 16:
-        raise argparse.ArgumentTypeError(f"{text!r}: 1 to 16 octets")
-    return value
-
-
-def _wanted(msg: Message, args: argparse.Namespace) -> bool:
-    if args.type is not None:
-        kind = msg.message_type
-        code = -1 if kind is None else int(kind)
-        if code not in args.type:
-            return False
-    if args.xid is not None and msg.xid not in args.xid:
-        return False
-    return args.chaddr is None or any(
-        msg.chaddr[:len(c)] == c and len(msg.chaddr) >= len(c) for c in args.chaddr)
+            opened = open_input(self.arg, self.stdin)
+        except InputError as exc:
+            self._fail(str(exc))
+            return
+        except CaptureError as exc:
+            self._fail(f"not a readable capture: {exc.message} (file offset {exc.offset})")
+            return
+        except OSError as exc:
+            self._fail(f"cannot read: {exc.strerror or exc}")
+            return
+        self.name = opened.name
+        progress = _Progress(self.err)
+        try:
+            for item in opened.items:
+                self.count += 1
+                progress.tick()
+                if item.fragment_offset is not None:
+                    self.err.write(f"dhcpwire: {self.name}: {item.label}: an IPv4 fragment "
+                                   f"(octet {item.fragment_offset} of a UDP datagram), not "
+                                   "reassembled: not decoded\n")
+                    continue
+                yield item
+        except CaptureError as exc:
+            progress.done()
+            self._fail(f"damaged capture after {self.count} DHCP datagrams: {exc.message} "
+                       f"(file offset {exc.offset})")
+            return
+        except OSError as exc:
+            progress.done()
+            self._fail(f"read error after {self.count} DHCP datagrams: {exc.strerror or exc}")
+            return
+        finally:
+            close = getattr(opened.items, "close", None)
+            if close is not None:
+                close()
+        progress.done()
 
 
 # -- decode --------------------------------------------------------------------------------
 
-def _decode_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    status = 0
-    shown: list[tuple[_Item, Message]] = []
-    count = 0
-    progress = _Progress(err)
-    try:
-        for item in _payloads(args.input):
-            count += 1
-            progress.tick()
-            try:
-                msg = decode(item.payload, strict=not args.lenient)
-            except DecodeError as exc:
-                status = 1
-                err.write(_decode_error(item, exc))
-                continue
-            if not _wanted(msg, args):
-                continue
-            if args.follow or args.json:
-                shown.append((item, msg))
-            else:
-                _print_one(item, msg, args, out)
-    except DecodeError as exc:  # the capture file itself (CaptureError)
-        progress.done()
-        err.write(f"dhcpwire: {args.input}: {exc.message} (file offset {exc.offset})\n")
+def _decode_command(args: argparse.Namespace, out: TextIO, err: TextIO,
+                    stdin: BinaryIO | None) -> int:
+    decoder = Decoder(args, out)
+    reader = _Reader(args.input, stdin, err)
+    bad = 0
+    for item in reader:
+        try:
+            msg = decoder.decode(item)
+        except DecodeError as exc:
+            bad += 1
+            err.write(f"dhcpwire: {reader.name}: {decode_error_text(item, exc)}\n")
+            if args.json and not args.follow:
+                data = item_to_jsonable(item, None)
+                data["error"] = {"kind": type(exc).__name__, "message": exc.message,
+                                 "offset": exc.offset, "option": exc.option}
+                out.write(json.dumps(data) + "\n")
+            continue
+        decoder.show(item, msg)
+    decoder.finish()
+    if reader.failed or bad:
+        return 2
+    if reader.count == 0:
+        err.write(f"dhcpwire: {reader.name}: no DHCP messages found\n")
         return 1
-    except _Fail as exc:
-        err.write(f"dhcpwire: {exc}\n")
+    return 0 if decoder.shown else 1
+
+
+# -- lint ----------------------------------------------------------------------------------
+
+def _lint_command(args: argparse.Namespace, out: TextIO, err: TextIO,
+                  stdin: BinaryIO | None) -> int:
+    linter = Linter(args)
+    reader = _Reader(args.capture, stdin, err)
+    linter.run(iter(reader))
+    if not reader.failed and reader.count == 0:
+        err.write(f"dhcpwire: {reader.name}: no DHCP messages found\n")
         return 1
-    progress.done()
-    if args.follow:
-        groups: dict[int, list[tuple[_Item, Message]]] = {}
-        for item, msg in shown:
-            groups.setdefault(msg.xid, []).append((item, msg))
-        if args.json:
-            json.dump([{"xid": f"0x{xid:08x}", "messages": [_json_item(i, m) for i, m in group]}
-                       for xid, group in groups.items()], out, indent=2)
-            out.write("\n")
-        else:
-            for n, (xid, group) in enumerate(groups.items()):
-                if n:
-                    out.write("\n")
-                kinds = " ".join(_kind_name(m) for _, m in group)
-                out.write(f"transaction 0x{xid:08x} ({len(group)} messages: {kinds})\n")
-                for item, msg in group:
-                    _print_one(item, msg, args, out, indent="  ")
-    elif args.json:
-        json.dump([_json_item(i, m) for i, m in shown], out, indent=2)
-        out.write("\n")
-    if count == 0:
-        err.write(f"dhcpwire: {args.input}: no DHCP messages found\n")
-        return 1
-    return status
-
-
-def _kind_name(msg: Message) -> str:
-    kind = msg.message_type
-    return kind.name if isinstance(kind, MessageType) else ("BOOTP" if kind is None
-                                                            else str(kind))
-
-
-def _json_item(item: _Item, msg: Message) -> dict[str, Any]:
-    data = message_to_jsonable(msg)
-    data["source"] = item.label
-    if item.src is not None and item.dst is not None:
-        data["ip_src"], data["ip_dst"] = str(item.src), str(item.dst)
-    return data
-
-
-def _print_one(item: _Item, msg: Message, args: argparse.Namespace, out: TextIO,
-               indent: str = "") -> None:
-    if args.summary:
-        out.write(indent + summary_line(item.label, msg, item.src, item.dst) + "\n")
-        for defect in msg.defects:
-            out.write(f"{indent}  defect: {defect}\n")
-        return
-    out.write(f"{indent}{item.label}: {msg}\n")
-    if indent:
-        buf = io.StringIO()
-        format_message(msg, buf)
-        out.write("".join(indent + line for line in buf.getvalue().splitlines(True)))
-    else:
-        format_message(msg, out)
+    status = linter.report(out)
+    return 2 if reader.failed else status
 
 
 # -- demo ----------------------------------------------------------------------------------
 
-def _demo_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def _demo_command(args: argparse.Namespace, out: TextIO, err: TextIO,
+                  stdin: BinaryIO | None) -> int:
     names = SCENARIOS if args.scenario == "all" else (args.scenario,)
     try:
         scenarios = run_all(names, lease_time=args.lease_time, seed=args.seed)
@@ -284,68 +197,88 @@ def _demo_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
-# -- lint ----------------------------------------------------------------------------------
+# -- the command line ----------------------------------------------------------------------
 
-def _lint_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    triples: list[tuple[str, Message, IPv4Address | None]] = []
-    problems: list[tuple[str, Finding]] = []
-    count = 0
-    progress = _Progress(err)
+def _message_type(text: str) -> int:
+    name = text.strip().upper().removeprefix("DHCP")
+    if name.isdigit():
+        return int(name)
+    if name == "BOOTP":
+        return -1
     try:
-        for item in _payloads(args.capture):
-            count += 1
-            progress.tick()
-            try:
-                msg = decode(item.payload)
-            except DecodeError as exc:
-                problems.append((item.label, Finding("error", _decode_error(item, exc).split(
-                    ": ", 2)[2].rstrip())))
-                try:
-                    msg = decode(item.payload, strict=False)
-                except DecodeError:
-                    continue
-            triples.append((item.label, msg, item.dst))
-    except DecodeError as exc:
-        progress.done()
-        err.write(f"dhcpwire: {args.capture}: {exc.message} (file offset {exc.offset})\n")
-        return 1
-    except _Fail as exc:
-        err.write(f"dhcpwire: {exc}\n")
-        return 1
-    progress.done()
-    if count == 0:
-        err.write(f"dhcpwire: {args.capture}: no DHCP messages found\n")
-        return 1
-    problems.extend(check_capture(triples))
-    order = {label: n for n, (label, _, _) in enumerate(triples)}
-    problems.sort(key=lambda p: order.get(p[0], -1))
-    if args.errors_only:
-        problems = [p for p in problems if p[1].level == "error"]
-    errors = sum(1 for _, f in problems if f.level == "error")
-    warnings = len(problems) - errors
-    if args.json:
-        json.dump({"messages": count, "errors": errors, "warnings": warnings,
-                   "findings": [{"source": label, "level": f.level, "text": f.text}
-                                for label, f in problems]}, out, indent=2)
-        out.write("\n")
-    else:
-        for label, finding in problems:
-            out.write(f"{label}: {finding}\n")
-        out.write(f"{count} messages: {errors} errors, {warnings} warnings\n")
-    failed = errors > 0 or (args.strict and warnings > 0)
-    return 1 if failed else 0
+        return int(MessageType[name])
+    except KeyError:
+        names = ", ".join(t.name.lower() for t in MessageType)
+        raise argparse.ArgumentTypeError(
+            f"unknown message type {text!r} (one of {names}, bootp, or a number)") from None
+
+
+def _types(text: str) -> frozenset[int]:
+    return frozenset(_message_type(t) for t in text.split(",") if t.strip())
+
+
+def _xid(text: str) -> int:
+    """``0x`` and hex digits, or decimal digits without a leading zero (``010`` is refused:
+    octal to C's strtol, ten to a person, sixteen to the old dhcpwire)."""
+    body = text.strip()
+    try:
+        if body[:2].lower() == "0x":
+            value = int(body[2:], 16) if body[2:] and all(
+                c in "0123456789abcdefABCDEF" for c in body[2:]) else -1
+        elif body.isdigit() and body.isascii():
+            if len(body) > 1 and body[0] == "0":
+                raise argparse.ArgumentTypeError(
+                    f"xid {text!r} has a leading zero: write {int(body)} (decimal) or "
+                    f"0x{body.lstrip('0') or '0'} (hex)")
+            value = int(body)
+        else:
+            value = -1
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an xid: 0x and hex digits (0x3903f326) or a decimal number")
+    if value > 0xFFFFFFFF:
+        raise argparse.ArgumentTypeError(f"xid {text} does not fit in 32 bits")
+    return value
+
+
+def _chaddr(text: str) -> bytes:
+    digits = text.replace(":", "").replace("-", "").replace(".", "")
+    try:
+        value = bytes.fromhex(digits)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a hardware address "
+                                         "(00:0b:82:01:fc:42)") from None
+    if not 0 < len(value) <= 16:
+        raise argparse.ArgumentTypeError(f"{text!r}: 1 to 16 octets")
+    return value
 
 
 _EPILOG_DECODE = """\
+INPUT is told by its bytes: a pcap or pcapng capture (read as it streams, so
+a pipe from tcpdump -w - works), hex text (one message; spaces, newlines and
+colons are ignored), or one raw DHCP payload. Anything else is refused.
+
+filters (repeatable; all must match):
+  --type    message types: discover, offer, ..., bootp, or numbers
+  --xid     0x and hex digits (0x3903f326) or decimal digits (956560166);
+            a leading zero (010) is refused as ambiguous
+  --chaddr  the client hardware address, exactly (chaddr[:hlen]); no prefixes
+
+--json writes JSON Lines: one object per message, flushed as it is read, with
+"schema", "frame", "time" (ISO 8601 UTC), "epoch", "interface" (pcapng),
+addresses and ports, then the message (xid as "0x" and 8 hex digits).
+
 examples:
   dhcpwire decode tests/captures/arkime_arkime__wireshark-dhcp.pcap
   dhcpwire decode --summary --follow capture.pcapng
   dhcpwire decode --type offer,ack --chaddr 00:0b:82:01:fc:42 --json capture.pcap
-  dhcpwire decode 0101060000003d1d...
+  tcpdump -i eth0 -w - port 67 or port 68 | dhcpwire decode --summary -
 
-exit status: 0 when every message decoded, 1 when one did not (it is reported
-on stderr with its byte offset and decoding goes on) or the input is unusable,
-2 for a bad command line.
+exit status: 0 messages shown and every one decoded; 1 no message matched;
+2 a bad command line, or an input (or a message in it) that could not be read
+or decoded -- each problem is one line on stderr, and decoding goes on.
 """
 
 _EPILOG_DEMO = """\
@@ -363,18 +296,23 @@ scenarios:
 
 _EPILOG_LINT = """\
 Client messages are held against RFC 2131 table 5 (and table 4 for
-DHCPREQUEST, whose state is told by option 54, 'ciaddr' and option 50);
-server replies against table 3, paired with the request of the same xid.
-A MUST or MUST NOT broken is an error, a SHOULD or SHOULD NOT a warning.
+DHCPREQUEST), replies against table 3 and its amendments (RFC 6842 client
+identifier, RFC 3046 relay agent information, RFC 4039 rapid commit, RFC 1534
+BOOTP). A reply is paired with the request it answers: same xid, chaddr and
+leg of the path, of a type it answers. Severities follow the RFC's words:
+MUST, MUST NOT and table values are errors, SHOULD a warning, and a SHOULD
+that no mainstream implementation follows is info (shown with --all). Each
+finding names its RFC section; a per-rule summary follows.
 
-exit status: 0 when no error (warnings too with --strict), 1 otherwise or when
-the input is unusable, 2 for a bad command line.
+exit status: 0 no error (with --strict: no warning either); 1 errors (or
+warnings with --strict); 2 a bad command line or an unreadable input.
 """
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="dhcpwire", description="Read, check and simulate DHCPv4 traffic.")
+        prog="dhcpwire", description="Read, check, simulate and serve DHCPv4.")
+    parser.add_argument("--version", action="version", version=f"dhcpwire {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     fmt = argparse.RawDescriptionHelpFormatter
     dec = sub.add_parser(
@@ -387,13 +325,17 @@ def build_parser() -> argparse.ArgumentParser:
                      help="only these message types (discover, offer, ..., bootp, or a "
                           "number); repeatable")
     dec.add_argument("--xid", type=_xid, action=_Collect,
-                     help="only this transaction id (0x3903f326); repeatable")
+                     help="only this transaction id (0x3903f326 or decimal); repeatable")
     dec.add_argument("--chaddr", type=_chaddr, action=_Collect, metavar="HWADDR",
-                     help="only this client hardware address (00:0b:82:01:fc:42); repeatable")
+                     help="only this client hardware address, exactly "
+                          "(00:0b:82:01:fc:42); repeatable")
     dec.add_argument("--follow", action="store_true",
-                     help="group the messages by xid, one transaction after another")
-    dec.add_argument("--summary", action="store_true", help="one line per message")
-    dec.add_argument("--json", action="store_true", help="machine-readable output")
+                     help="group the messages by xid, one transaction after another "
+                          "(holds the matching messages until the end)")
+    dec.add_argument("--summary", action="store_true",
+                     help="one line (with --json: one short object) per message")
+    dec.add_argument("--json", action="store_true",
+                     help="JSON Lines, one object per message, written as it is read")
     mode = dec.add_mutually_exclusive_group()
     mode.add_argument("--strict", dest="lenient", action="store_false",
                       help="stop at the first defect of a message (the default)")
@@ -416,14 +358,19 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=_demo_command)
 
     lint = sub.add_parser(
-        "lint", help="check a capture against RFC 2131 tables 3, 4 and 5",
+        "lint", help="check a capture against RFC 2131 and its amendments",
         description="Check each DHCP message of CAPTURE against RFC 2131 and print "
-                    "every violation with its frame number.",
+                    "every finding with its frame number and RFC section.",
         epilog=_EPILOG_LINT, formatter_class=fmt)
     lint.add_argument("capture", help="a pcap/pcapng capture, a raw payload file, hex, or -")
-    lint.add_argument("--errors-only", action="store_true", help="leave out the warnings")
+    levels = lint.add_mutually_exclusive_group()
+    levels.add_argument("--errors-only", action="store_true",
+                        help="show only errors (MUST and MUST NOT)")
+    levels.add_argument("--all", action="store_true",
+                        help="show info findings too (SHOULDs that implementations ignore)")
     lint.add_argument("--strict", action="store_true", help="warnings fail too (exit 1)")
-    lint.add_argument("--json", action="store_true", help="machine-readable output")
+    lint.add_argument("--json", action="store_true",
+                      help="JSON Lines: one object per finding, then a summary object")
     lint.set_defaults(func=_lint_command)
     from .serve import add_commands  # serve, leases: dhcpwire.cli.serve
     add_commands(sub)
@@ -448,20 +395,51 @@ class _Union(argparse.Action):
         setattr(namespace, self.dest, (getattr(namespace, self.dest) or frozenset()) | values)
 
 
+def _quiet_stdout() -> None:
+    """After EPIPE: point stdout at /dev/null so the interpreter's last flush is silent."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
-         err: TextIO | None = None) -> int:
-    """Run the command line; returns the exit status."""
+         err: TextIO | None = None, stdin: BinaryIO | None = None) -> int:
+    """Run the command line; returns the exit status (argparse exits 2 itself on a bad
+    command line, and 0 for ``--help`` and ``--version``)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     stdout = sys.stdout if out is None else out
     stderr = sys.stderr if err is None else err
+    if out is None:
+        # a text option need not be UTF-8, nor the terminal: escape what cannot be written
+        reconfigure = getattr(sys.stdout, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+    if stdin is None:
+        stdin = getattr(sys.stdin, "buffer", None)
+    func = args.func
     try:
-        status: int = args.func(args, stdout, stderr)
+        if func in (_decode_command, _lint_command, _demo_command):
+            status: int = func(args, stdout, stderr, stdin)
+        else:
+            status = func(args, stdout, stderr)
+        stdout.flush()
     except BrokenPipeError:
+        if out is None:
+            _quiet_stdout()
         return 1
+    except KeyboardInterrupt:
+        stderr.write("dhcpwire: interrupted\n")
+        return 130
     except DhcpwireError as exc:
         stderr.write(f"dhcpwire: {exc}\n")
-        return 1
+        return 2
+    except Exception as exc:  # a bug, said in one line rather than a traceback
+        stderr.write(f"dhcpwire: internal error: {type(exc).__name__}: {exc} "
+                     "(please report it with the input)\n")
+        return 2
     return status
 
 

@@ -7,10 +7,13 @@ import enum
 from ipaddress import IPv4Address, IPv4Network, IPv6Address
 from typing import Any, TextIO
 
+from ..wire.constants import MessageType
+from ..wire.errors import DhcpwireError
 from ..wire.mapping import OptionMap
 from ..wire.message import Message
 
-__all__ = ["describe", "format_message", "message_to_jsonable", "summary_line", "to_jsonable"]
+__all__ = ["describe", "format_message", "headline", "kind_name", "message_to_jsonable",
+           "summary_fields", "summary_line", "to_jsonable"]
 
 _HEADER_FIELDS = ("op", "htype", "hlen", "hops", "xid", "secs", "flags", "ciaddr",
                   "yiaddr", "siaddr", "giaddr", "chaddr", "sname", "file")
@@ -24,6 +27,8 @@ def to_jsonable(value: Any) -> Any:
     """
     if isinstance(value, bool) or value is None:
         return value
+    if isinstance(value, MessageType):
+        return str(value)
     if isinstance(value, enum.Enum):
         return value.name
     if isinstance(value, (int, float, str)):
@@ -43,16 +48,56 @@ def to_jsonable(value: Any) -> Any:
     return repr(value)
 
 
+def _typed(options: OptionMap, code: int) -> tuple[bool, Any]:
+    """``(True, value)``, or ``(False, the error)`` for a value a lenient decode kept raw."""
+    try:
+        return True, options[code]
+    except (DhcpwireError, ValueError) as exc:
+        return False, exc
+
+
+def kind_name(msg: Message) -> str:
+    """``DHCPOFFER``, ``BOOTP``, ``type 42``, or ``type ?`` for an option 53 of a bad
+    length (a lenient decode keeps one); read from the bytes, so it never raises."""
+    return _kind(msg) or "BOOTP"
+
+
+def headline(msg: Message) -> str:
+    """``DHCPOFFER xid=0x00003d1d chaddr=00:0b:82:01:fc:42``, for any message."""
+    return f"{kind_name(msg)} xid=0x{msg.xid:08x} chaddr={msg.hwaddr}"
+
+
+def _kind(msg: Message) -> str | None:
+    raw = msg.options.raw_get(53) if msg.vend is None else None
+    if raw is None:
+        return None
+    if len(raw) == 1 and raw[0] in _TYPES:
+        return str(_TYPES[raw[0]])
+    return f"type {raw[0]}" if len(raw) == 1 else "type ?"
+
+
+_TYPES = {int(t): t for t in MessageType}
+
+
 def message_to_jsonable(msg: Message) -> dict[str, Any]:
+    """A message as plain JSON data: header fields (xid as ``0x`` hex), type, options."""
     out: dict[str, Any] = {}
     for name in _HEADER_FIELDS:
         out[name] = to_jsonable(getattr(msg, name))
+    out["xid"] = f"0x{msg.xid:08x}"
     out["chaddr"] = msg.hwaddr
-    out["message_type"] = to_jsonable(msg.message_type)
-    out["options"] = [
-        {"code": code, "name": msg.options.name(code), "value": to_jsonable(msg.options[code])}
-        for code in msg.options
-    ]
+    out["message_type"] = _kind(msg)
+    options = []
+    for code in msg.options:
+        ok, value = _typed(msg.options, code)
+        entry: dict[str, Any] = {"code": code, "name": msg.options.name(code)}
+        if ok:
+            entry["value"] = to_jsonable(value)
+        else:
+            entry["raw"] = msg.options.raw(code).hex()
+            entry["error"] = str(value)
+        options.append(entry)
+    out["options"] = options
     if msg.vend is not None:
         out["vend"] = msg.vend.hex()
     if msg.defects:
@@ -61,7 +106,31 @@ def message_to_jsonable(msg: Message) -> dict[str, Any]:
     return out
 
 
+def summary_fields(msg: Message) -> dict[str, Any]:
+    """The fields of ``--summary`` as JSON data: type, xid, addresses, lease facts."""
+    out: dict[str, Any] = {"message_type": _kind(msg), "xid": f"0x{msg.xid:08x}",
+                           "chaddr": msg.hwaddr}
+    for name in ("ciaddr", "yiaddr", "giaddr"):
+        value = getattr(msg, name)
+        if int(value):
+            out[name] = str(value)
+    for code, label in _SUMMARY_OPTIONS.items():
+        if code in msg.options:
+            ok, value = _typed(msg.options, code)
+            if ok:
+                out[label] = to_jsonable(value)
+    if msg.defects:
+        out["defects"] = [str(d) for d in msg.defects]
+    return out
+
+
+_SUMMARY_OPTIONS = {50: "requested", 54: "server", 51: "lease", 58: "T1", 59: "T2",
+                    56: "text"}
+
+
 def _show(value: Any) -> str:
+    if isinstance(value, MessageType):
+        return str(value)
     if isinstance(value, enum.Enum):
         return value.name
     if isinstance(value, (bytes, bytearray)):
@@ -104,11 +173,12 @@ def format_message(msg: Message, out: TextIO) -> None:
         out.write(f"  vend     {msg.vend.hex()} (BOOTP: no DHCP magic cookie)\n")
     for code in msg.options:
         name = msg.options.name(code)
-        out.write(f"  {code:>3} {name:<28} {_show(msg.options[code])}\n")
+        ok, value = _typed(msg.options, code)
+        shown = _show(value) if ok else f"{msg.options.raw(code).hex(':') or '(empty)'} " \
+                                        f"(not a valid value: {value})"
+        out.write(f"  {code:>3} {name:<28} {shown}\n")
     for defect in msg.defects:
         out.write(f"  defect: {defect}\n")
-
-
 
 
 def summary_line(item_label: str, msg: Message, src: IPv4Address | None = None,
@@ -118,22 +188,15 @@ def summary_line(item_label: str, msg: Message, src: IPv4Address | None = None,
     return f"{item_label}:{route} {describe(msg)}"
 
 
-
-
 def describe(msg: Message) -> str:
     """A message in one line: type, xid and the fields that matter for its type."""
-    parts = [str(msg)]
+    facts = summary_fields(msg)
+    parts = [headline(msg)]
     for name in ("ciaddr", "yiaddr", "giaddr"):
-        value = getattr(msg, name)
-        if int(value):
-            parts.append(f"{name}={value}")
-    opts = msg.options
-    labels = {50: "requested", 54: "server", 51: "lease", 58: "T1", 59: "T2", 56: "text"}
-    for code, label in labels.items():
-        if code in opts:
-            try:
-                value = opts[code]
-            except Exception:  # a lenient decode may leave a value that will not type
-                continue
-            parts.append(f"{label}={value!r}" if isinstance(value, str) else f"{label}={value}")
+        if name in facts:
+            parts.append(f"{name}={facts[name]}")
+    for label in _SUMMARY_OPTIONS.values():
+        if label in facts:
+            value = facts[label]
+            parts.append(f"{label}={value!r}" if label == "text" else f"{label}={value}")
     return " ".join(parts)

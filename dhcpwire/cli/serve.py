@@ -82,8 +82,9 @@ def _serve_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             config = load(args.config)
             interfaces = tuple(args.interface) or config.interfaces
             subnets = len(config.server.subnets)
+            classes = len(config.classes.classes)
             out.write(f"{args.config}: OK: {subnets} subnet{'s' * (subnets != 1)}, "
-                      f"{len(config.classes.classes)} classes, interfaces "
+                      f"{classes} class{'es' * (classes != 1)}, interfaces "
                       f"{', '.join(interfaces) or '(none: give --interface)'}, "
                       f"lease database {config.lease_database}\n")
             return 0 if interfaces else 1

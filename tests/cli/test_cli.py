@@ -1,4 +1,4 @@
-"""The ``dhcpwire decode`` command."""
+"""The ``dhcpwire decode`` and ``demo`` commands, and ``dhcpwire --version``."""
 
 from __future__ import annotations
 
@@ -58,34 +58,84 @@ def test_decode_raw_payload_file_and_hex_text_file(tmp_path: Path) -> None:
         assert status == 0 and "DHCPDISCOVER" in out
 
 
-def test_decode_json_is_machine_readable() -> None:
+def test_decode_json_is_json_lines_with_time_frame_and_schema() -> None:
     status, out, _ = run("decode", "--json", str(DORA))
     assert status == 0
-    data = json.loads(out)
-    assert [m["message_type"] for m in data] == ["DISCOVER", "OFFER", "REQUEST", "ACK"]
+    data = [json.loads(line) for line in out.splitlines()]
+    assert [m["message_type"] for m in data] == ["DHCPDISCOVER", "DHCPOFFER", "DHCPREQUEST",
+                                                 "DHCPACK"]
+    assert [(m["schema"], m["frame"]) for m in data] == [(1, 1), (1, 2), (1, 3), (1, 4)]
     offer = data[1]
     assert offer["yiaddr"] == "192.168.0.10" and offer["chaddr"] == "00:0b:82:01:fc:42"
+    assert offer["xid"] == "0x00003d1d" and offer["ip_src"] == "192.168.0.1"
+    # tshark -T fields -e frame.time_epoch: 1102274184.317748000 for frame 2
+    assert offer["time"] == "2004-12-05T19:16:24.317748Z"
+    assert offer["epoch"] == pytest.approx(1102274184.317748, abs=1e-6)
+    assert "interface" not in offer  # classic pcap has no interfaces
     lease = next(o for o in offer["options"] if o["code"] == 51)
     assert lease == {"code": 51, "name": "ip-address-lease-time", "value": 3600}
 
 
-def test_bad_hex_is_one_line_error_with_offset_and_exit_1() -> None:
+def test_decode_json_gives_the_pcapng_interface() -> None:
+    status, out, _ = run("decode", "--json", str(CAPTURES / "chrissanders_packets__dhcp_"
+                                                  "inlease_renewal.pcapng"))
+    assert status == 0
+    assert [json.loads(line)["interface"] for line in out.splitlines()] == [0, 0]
+
+
+def test_decode_json_objects_are_flushed_one_by_one() -> None:
+    class Flushes(io.StringIO):
+        def __init__(self) -> None:
+            super().__init__()
+            self.seen: list[int] = []
+
+        def flush(self) -> None:
+            self.seen.append(self.getvalue().count("\n"))
+
+    out = Flushes()
+    assert main(["decode", "--json", str(DORA)], out=out, err=io.StringIO()) == 0
+    assert out.seen[:4] == [1, 2, 3, 4]
+
+
+def test_decode_summary_json_is_short_objects() -> None:
+    status, out, _ = run("decode", "--summary", "--json", str(DORA))
+    assert status == 0
+    first = json.loads(out.splitlines()[1])
+    assert first["message_type"] == "DHCPOFFER" and first["yiaddr"] == "192.168.0.10"
+    assert first["lease"] == 3600 and "options" not in first
+
+
+def test_bad_hex_is_one_line_error_with_offset_and_exit_2() -> None:
     status, out, err = run("decode", DISCOVER_HEX[:-8])
-    assert status == 1 and out == ""
+    assert status == 2 and out == ""
     assert err.count("\n") == 1
     assert "TruncatedOption" in err and "offset 243" in err and "option 61" in err
 
 
-def test_truncated_frame_in_capture_reports_payload_and_file_offsets() -> None:
-    status, _, err = run("decode", str(CAPTURES / "the-tcpdump-group_tcpdump__bootp_asan.pcap"))
-    assert status == 1
-    assert err.strip() == ("dhcpwire: frame 1: TruncatedHeader: 48 octets is shorter than the "
-                           "236-octet BOOTP header (offset 48, file offset 130)")
+def test_a_fragment_is_reported_not_decoded() -> None:
+    capture = CAPTURES / "the-tcpdump-group_tcpdump__bootp_asan.pcap"
+    status, out, err = run("decode", str(capture))
+    assert status == 1 and out == ""  # nothing decoded, so nothing matched
+    assert err == (f"dhcpwire: {capture}: frame 1: an IPv4 fragment (octet 0 of a UDP "
+                   "datagram), not reassembled: not decoded\n")
+
+
+def test_a_message_that_does_not_decode_gives_payload_and_file_offsets(tmp_path: Path) -> None:
+    data = DORA.read_bytes()
+    cut = bytearray(data)
+    # frame 1's record: captured length 314 -> 130; its payload starts at file offset 82
+    cut[32:36] = (130).to_bytes(4, "little")
+    capture = tmp_path / "cut.pcap"
+    capture.write_bytes(bytes(cut[:24 + 16 + 130]) + data[24 + 16 + 314:])
+    status, out, err = run("decode", "--summary", str(capture))
+    assert status == 2 and len(out.splitlines()) == 3  # the others still decode
+    assert err == (f"dhcpwire: {capture}: frame 1: TruncatedHeader: 88 octets is shorter than "
+                   "the 236-octet BOOTP header (offset 88, file offset 170)\n")
 
 
 def test_lenient_mode_decodes_and_lists_defects() -> None:
     fuzz = str(CAPTURES / "ntop_nDPI__dhcp-fuzz.pcapng")
-    assert run("decode", fuzz)[0] == 1
+    assert run("decode", fuzz)[0] == 2
     status, out, _ = run("decode", "--lenient", fuzz)
     assert status == 0
     assert "defect: TruncatedOption" in out and "defect: MissingEnd" in out
@@ -93,15 +143,18 @@ def test_lenient_mode_decodes_and_lists_defects() -> None:
 
 def test_neither_file_nor_hex_is_an_error() -> None:
     status, _, err = run("decode", "no-such-file.pcap")
-    assert status == 1 and "neither a file nor hex" in err
+    assert status == 2
+    assert err == ("dhcpwire: no-such-file.pcap: no such file, and not hex either (not hex: "
+                   "'n' at line 1, column 1)\n")
 
 
 def test_not_a_capture_file_damage_is_an_error_with_file_offset(tmp_path: Path) -> None:
     bad = tmp_path / "bad.pcap"
-    bad.write_bytes(DORA.read_bytes()[:100])
-    status, _, err = run("decode", str(bad))
-    assert status == 1 and "file offset" in err
-    assert "Traceback" not in err
+    bad.write_bytes(DORA.read_bytes()[:400])
+    status, out, err = run("decode", str(bad))
+    assert status == 2 and out.count("frame ") == 1
+    assert err == (f"dhcpwire: {bad}: damaged capture after 1 DHCP datagrams: record 2 claims "
+                   "342 captured bytes but only 30 remain in the file (file offset 354)\n")
 
 
 @pytest.mark.parametrize("argv", [["-m", "dhcpwire"], ["-m", "dhcpwire.cli"]])
@@ -115,7 +168,7 @@ def test_python_dash_m_runs_the_command(argv: list[str]) -> None:
 def test_garbage_never_gives_a_traceback() -> None:
     proc = subprocess.run([sys.executable, "-m", "dhcpwire", "decode", "ff" * 250],
                           capture_output=True, text=True, check=False)
-    assert proc.returncode == 1
+    assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
 
 
@@ -128,18 +181,54 @@ def test_decode_filters_by_type_xid_and_chaddr() -> None:
     status, out, _ = run("decode", "--summary", "--xid", "0x3d1e", str(DORA))
     assert [line.split()[5] for line in out.splitlines()] == ["DHCPREQUEST", "DHCPACK"]
     status, out, _ = run("decode", "--summary", "--chaddr", "00:0b:82:01:fc:43", str(DORA))
-    assert status == 0 and out == ""
+    assert status == 1 and out == ""  # grep's convention: nothing matched
+
+
+def test_decode_chaddr_matches_exactly_not_a_prefix() -> None:
+    assert run("decode", "--summary", "--chaddr", "00:0b:82", str(DORA))[0] == 1
+    status, out, _ = run("decode", "--summary", "--chaddr", "00-0B-82-01-FC-42", str(DORA))
+    assert status == 0 and len(out.splitlines()) == 4
+
+
+@pytest.mark.parametrize(("xid", "shown"), [("0x3d1e", 2), ("0X00003D1E", 2), ("15646", 2),
+                                            ("15645", 2), ("0x1", 0)])
+def test_decode_xid_is_0x_hex_or_decimal(xid: str, shown: int) -> None:
+    status, out, _ = run("decode", "--summary", "--xid", xid, str(DORA))
+    assert len(out.splitlines()) == shown and status == (0 if shown else 1)
+
+
+@pytest.mark.parametrize("xid", ["010", "3d1e", "0x", "-5", "0x1ffffffff", "1e3"])
+def test_decode_xid_refuses_ambiguous_or_bad_values(
+        xid: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["decode", "--xid", xid, str(DORA)])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "xid" in err and "Traceback" not in err
+    if xid == "010":
+        assert "leading zero: write 10 (decimal) or 0x10 (hex)" in err
+
+
+def test_xid_is_hex_in_text_and_json_alike() -> None:
+    text = run("decode", str(DORA))[1]
+    data = [json.loads(line) for line in run("decode", "--json", str(DORA))[1].splitlines()]
+    assert "xid      0x00003d1d" in text and data[0]["xid"] == "0x00003d1d"
 
 
 def test_decode_follow_groups_messages_by_xid() -> None:
     status, out, _ = run("decode", "--summary", "--follow", str(DORA))
     assert status == 0
-    assert "transaction 0x00003d1d (2 messages: DISCOVER OFFER)" in out
-    assert "transaction 0x00003d1e (2 messages: REQUEST ACK)" in out
+    assert "transaction 0x00003d1d (2 messages: DHCPDISCOVER DHCPOFFER)" in out
+    assert "transaction 0x00003d1e (2 messages: DHCPREQUEST DHCPACK)" in out
     status, out, _ = run("decode", "--follow", "--json", str(DORA))
-    data = json.loads(out)
+    data = [json.loads(line) for line in out.splitlines()]
     assert [g["xid"] for g in data] == ["0x00003d1d", "0x00003d1e"]
-    assert [m["message_type"] for m in data[1]["messages"]] == ["REQUEST", "ACK"]
+    assert [m["message_type"] for m in data[1]["messages"]] == ["DHCPREQUEST", "DHCPACK"]
+
+
+def test_follow_says_1_message_in_the_singular() -> None:
+    status, out, _ = run("decode", "--summary", "--follow", "--type", "offer", str(DORA))
+    assert status == 0 and "transaction 0x00003d1d (1 message: DHCPOFFER)" in out
 
 
 def test_decode_summary_is_one_line_per_message_with_addresses() -> None:
@@ -193,7 +282,7 @@ def test_demo_json_and_lease_time() -> None:
         "extension"]
     timeline = data["scenarios"][0]["timeline"]
     sent = [e for e in timeline if e["kind"] == "send"]
-    assert sent[0]["message"]["message_type"] == "DISCOVER" and sent[0]["octets"] == 300
+    assert sent[0]["message"]["message_type"] == "DHCPDISCOVER" and sent[0]["octets"] == 300
     lease = next(o for o in sent[1]["message"]["options"] if o["code"] == 51)
     assert lease["value"] == 600
 
@@ -201,69 +290,6 @@ def test_demo_json_and_lease_time() -> None:
 def test_demo_refuses_a_too_short_lease() -> None:
     status, _, err = run("demo", "--lease-time", "10")
     assert status == 2 and "at least 60" in err
-
-
-# -- lint ----------------------------------------------------------------------------------
-
-def test_lint_reports_table_3_violations_with_frame_numbers() -> None:
-    status, out, _ = run("lint", str(DORA))
-    assert status == 1
-    assert "frame 2: error: DHCPOFFER: option 61 (client-identifier) is missing" in out
-    assert out.splitlines()[-1] == "4 messages: 2 errors, 2 warnings"
-
-
-def test_lint_reports_table_5_violations_of_a_release() -> None:
-    status, out, _ = run("lint", str(CAPTURES / "sjm-steffann_dhcpkit__avm-client.pcapng"))
-    assert status == 1
-    assert "frame 9: error: DHCPRELEASE: option 12 (host-name) MUST NOT appear" in out
-    assert "frame 9: warning: DHCPRELEASE: option 56 (message) SHOULD appear" in out
-
-
-def test_lint_clean_capture_exits_0_and_strict_fails_on_warnings() -> None:
-    renewal = str(CAPTURES / "chrissanders_packets__dhcp_inlease_renewal.pcapng")
-    status, out, _ = run("lint", renewal)
-    assert status == 0 and "0 errors, 1 warnings" in out
-    assert run("lint", "--strict", renewal)[0] == 1
-    status, out, _ = run("lint", "--json", "--errors-only", renewal)
-    assert status == 0 and json.loads(out)["findings"] == []
-
-
-def test_lint_undecodable_message_is_an_error() -> None:
-    status, out, _ = run("lint", str(CAPTURES / "the-tcpdump-group_tcpdump__bootp_asan.pcap"))
-    assert status == 1 and "frame 1: error: TruncatedHeader" in out
-
-
-@pytest.mark.parametrize("capture", sorted(p.name for p in CAPTURES.glob("*.pcap*")))
-def test_lint_runs_over_every_capture_without_a_traceback(capture: str) -> None:
-    status, out, err = run("lint", str(CAPTURES / capture))
-    assert status in (0, 1) and "Traceback" not in err
-    assert " messages: " in out or err
-
-
-def test_table_5_request_states_follow_table_4() -> None:
-    from ipaddress import IPv4Address
-
-    from dhcpwire import Message, MessageType
-    from dhcpwire.tools.lint import check_client, request_state
-
-    chaddr = bytes.fromhex("02005e100001")
-    def req(**kw: object) -> Message:
-        options = {53: MessageType.REQUEST, **kw.pop("options", {})}  # type: ignore[dict-item]
-        return Message(xid=1, chaddr=chaddr, options=options, **kw)  # type: ignore[arg-type]
-    selecting = req(options={50: IPv4Address("192.0.2.10"), 54: IPv4Address("192.0.2.1")})
-    assert request_state(selecting) == "SELECTING" and check_client(selecting) == []
-    reboot = req(options={50: IPv4Address("192.0.2.10")})
-    assert request_state(reboot) == "INIT-REBOOT" and check_client(reboot) == []
-    renew = req(ciaddr="192.0.2.10")
-    assert request_state(renew, IPv4Address("192.0.2.1")) == "RENEWING"
-    assert request_state(renew, IPv4Address("255.255.255.255")) == "REBINDING"
-    assert check_client(renew, dst=IPv4Address("192.0.2.1")) == []
-    bad = req(ciaddr="192.0.2.10", options={50: IPv4Address("192.0.2.10")})
-    assert [str(f) for f in check_client(bad)] == [
-        "error: DHCPREQUEST (RENEWING): option 50 (requested-ip-address) MUST NOT appear"]
-    assert [str(f) for f in check_client(req())] == [
-        "error: DHCPREQUEST: neither option 54, 'ciaddr' nor option 50: "
-        "no state of table 4 sends it"]
 
 
 class _Terminal(io.StringIO):
@@ -296,3 +322,18 @@ def test_decode_shows_no_count_when_stderr_is_not_a_terminal(tmp_path: Path) -> 
     _many_frames_pcap(capture, 1200)
     status, out, err = run("decode", "--summary", str(capture))
     assert status == 0 and len(out.splitlines()) == 1200 and err == ""
+
+
+def test_version_prints_the_package_version(capsys: pytest.CaptureFixture[str]) -> None:
+    import dhcpwire
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out == f"dhcpwire {dhcpwire.__version__}\n"
+
+
+def test_decode_prints_the_capture_time_of_each_frame() -> None:
+    out = run("decode", str(DORA))[1]
+    assert "frame 1: DHCPDISCOVER xid=0x00003d1d chaddr=00:0b:82:01:fc:42 at " \
+           "2004-12-05T19:16:24.317453Z" in out
