@@ -394,9 +394,12 @@ def parse(data: object, *, base: Path = Path("."), source: Path | None = None) -
     metrics = None
     if "metrics_listen" in top:
         metrics = check.attempt("metrics_listen", _listen, top["metrics_listen"])
-    state_dir = Path(str(top.get("state_directory", DEFAULT_STATE_DIRECTORY)))
-    url = str(top.get("lease_database", f"sqlite:///{state_dir / 'leases.sqlite'}"))
-    database = check.attempt("lease_database", database_path, url, base)
+    # Default: leases.sqlite in the state directory (relative to the file's folder).
+    state_dir = base / str(top.get("state_directory", DEFAULT_STATE_DIRECTORY))
+    database: Path | None = state_dir / "leases.sqlite"
+    if "lease_database" in top:
+        database = check.attempt("lease_database", database_path,
+                                 str(top["lease_database"]), base)
     # -- classes: their pools are cut out of every other configuration ---------------
     classes: list[tuple[ClientClass, list[tuple[IPv4Address, IPv4Address]]]] = []
     names: set[str] = set()

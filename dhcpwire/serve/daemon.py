@@ -49,6 +49,8 @@ BATCH: Final = 256
 #: How often the counters are written to the lease database (seconds).
 COUNTER_INTERVAL: Final = 5.0
 _RCVBUF: Final = 4 << 20
+#: Linux's SO_RCVBUFFORCE (<asm-generic/socket.h>); the socket module lacks the name.
+_SO_RCVBUFFORCE: Final = 33
 
 
 class JsonFormatter(logging.Formatter):
@@ -65,9 +67,29 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(data, separators=(",", ":"))
 
 
-def configure_logging(fmt: str, level: str, stream: TextIO | None = None) -> None:
+class BatchHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """A stream handler that writes each line at once but flushes once per batch.
+
+    The loop calls :meth:`flush_batch` after each batch's replies are sent:
+    one write system call per batch instead of one per lease event.
+    """
+
+    def flush(self) -> None:
+        return
+
+    def flush_batch(self) -> None:
+        super().flush()
+
+
+def configure_logging(fmt: str, level: str, stream: TextIO | None = None) -> BatchHandler:
     """Log lines of the ``dhcpwire.serve`` logger to ``stream`` (stderr), as text or JSON."""
-    handler = logging.StreamHandler(sys.stderr if stream is None else stream)
+    # The logging HOWTO's "Optimization": a daemon logging a line per lease
+    # event needs no caller, thread or process information in its records.
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
+    handler = BatchHandler(sys.stderr if stream is None else stream)
     handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(
         "%(asctime)s %(levelname)s %(message)s"))
     for old in list(log.handlers):
@@ -75,6 +97,7 @@ def configure_logging(fmt: str, level: str, stream: TextIO | None = None) -> Non
     log.addHandler(handler)
     log.setLevel(level.upper())
     log.propagate = False
+    return handler
 
 
 def _udp_socket(interface: str) -> socket.socket:
@@ -82,8 +105,13 @@ def _udp_socket(interface: str) -> socket.socket:
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
-        with contextlib.suppress(OSError):
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _RCVBUF)
+        # A burst must wait in the socket while a batch is answered: ask for a
+        # large buffer (SO_RCVBUFFORCE, as root, past net.core.rmem_max).
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, _SO_RCVBUFFORCE, _RCVBUF)
+        except OSError:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _RCVBUF)
         # Linux: the socket takes and sends datagrams of this interface only, so
         # several interfaces each have a socket on port 67.
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, interface.encode())
@@ -98,7 +126,9 @@ def _udp_socket(interface: str) -> socket.socket:
 class Daemon:
     """``dhcpwire serve``: the engine on real interfaces, until SIGTERM."""
 
-    def __init__(self, config: ServeConfig, *, interfaces: tuple[str, ...] = ()) -> None:
+    def __init__(self, config: ServeConfig, *, interfaces: tuple[str, ...] = (),
+                 handler: BatchHandler | None = None) -> None:
+        self.handler = handler
         #: interfaces given on the command line: they win over the file's, on reload too
         self.forced = interfaces
         if interfaces:
@@ -109,7 +139,8 @@ class Daemon:
         self.config = config
         self.database = SQLiteLeaseDatabase(config.lease_database)
         self.metrics = Metrics()
-        self.engine = Engine(config.configs, config.classes, self.database, self.metrics)
+        self.engine = Engine(config.configs, config.classes, self.database, self.metrics,
+                             structured_logs=config.log_format == "json")
         self.sockets: dict[str, socket.socket] = {}
         self.raw: dict[str, RawSender | None] = {}
         self.sources: dict[str, IPv4Address | None] = {}
@@ -119,6 +150,10 @@ class Daemon:
         self._reload = False
         self._saved = 0.0
         self._buffer = bytearray(65536)
+        #: text <-> IPv4Address of the peers seen (bounded): parsing and printing
+        #: an address costs more than the rest of a datagram's socket work
+        self._hosts: dict[str, IPv4Address] = {}
+        self._texts: dict[IPv4Address, str] = {}
         self._open(config.interfaces)
         if config.metrics_listen is not None:
             self.metrics_server = MetricsServer(self.metrics, config.metrics_listen)
@@ -176,7 +211,12 @@ class Daemon:
                     self._sent(kind, f"{destination}:{send.port} chaddr={hw.hex(':')}")
                     return
                 destination = IPv4Address("255.255.255.255")
-            sock.sendto(out.payload, (str(destination), send.port))
+            text = self._texts.get(destination)
+            if text is None:
+                if len(self._texts) > 4096:
+                    self._texts.clear()
+                text = self._texts[destination] = str(destination)
+            sock.sendto(out.payload, (text, send.port))
             self._sent(kind, f"{destination}:{send.port}")
         except OSError as exc:
             self.metrics.add("dhcpwire_send_errors_total")
@@ -212,6 +252,7 @@ class Daemon:
         engine = self.engine
         batch: list[tuple[bytes, str, IPv4Address]] = []
         buffer = self._buffer
+        hosts = self._hosts
         for key, _ in self.selector.select(timeout):
             if key.data is None:  # the signal wake-up socket
                 with contextlib.suppress(OSError):
@@ -226,7 +267,12 @@ class Daemon:
                 except OSError as exc:
                     log.warning("receive on %s failed: %s", key.data, exc)
                     break
-                batch.append((bytes(buffer[:n]), key.data, IPv4Address(host)))
+                source = hosts.get(host)
+                if source is None:
+                    if len(hosts) > 4096:
+                        hosts.clear()
+                    source = hosts[host] = IPv4Address(host)
+                batch.append((bytes(buffer[:n]), key.data, source))
         now = time.time()
         outgoing: list[Outgoing] = []
         for data, interface, source in batch:
@@ -238,6 +284,8 @@ class Daemon:
         engine.commit()  # durable first ...
         for out in outgoing:  # ... then the replies
             self.transmit(out)
+        if self.handler is not None:
+            self.handler.flush_batch()
         return len(batch)
 
     def reload(self) -> bool:
@@ -303,5 +351,8 @@ def serve(path: Path, *, interfaces: tuple[str, ...] = (), log_format: str | Non
           log_level: str | None = None, stream: TextIO | None = None) -> int:
     """Load ``path`` and serve until SIGTERM (the ``dhcpwire serve`` command)."""
     config = load(path)
-    configure_logging(log_format or config.log_format, log_level or config.log_level, stream)
-    return Daemon(config, interfaces=interfaces).run()
+    fmt = log_format or config.log_format
+    if fmt != config.log_format:
+        config = dataclasses.replace(config, log_format=fmt)
+    handler = configure_logging(fmt, log_level or config.log_level, stream)
+    return Daemon(config, interfaces=interfaces, handler=handler).run()

@@ -80,6 +80,8 @@ log = logging.getLogger("dhcpwire.serve")
 EVENTS: Final[dict[type[LeaseAction], str]] = {
     LeaseOffered: "offered", LeaseCommitted: "acked", LeaseRenewed: "renewed",
     LeaseReleased: "released", LeaseDeclined: "declined", LeaseExpired: "expired"}
+_EVENT_KEYS: Final = {event: Metrics.key("dhcpwire_lease_events_total", event=event)
+                      for event in EVENTS.values()}
 _HOLDS: Final = (LeaseOffered, LeaseCommitted, LeaseRenewed)
 #: The options the server reads from a client's message: one of these that is
 #: malformed is taken out (treated as absent). Others are never read.
@@ -98,12 +100,13 @@ def drop_label(reason: str) -> str:
     return _NUMBER.sub("N", _ADDRESS.sub("ADDRESS", reason))
 
 
+_TYPE_NAMES: Final[dict[bytes | None, str]] = {
+    None: "BOOTP", **{bytes((t,)): t.name for t in MessageType}}
+
+
 def type_name(raw: bytes | None) -> str:
-    if raw is None:
-        return "BOOTP"
-    if len(raw) == 1 and raw[0] in MessageType._value2member_map_:
-        return MessageType(raw[0]).name
-    return "UNKNOWN"
+    """Option 53's value as the message type's name (BOOTP without one)."""
+    return _TYPE_NAMES.get(raw, "UNKNOWN")
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,8 +121,12 @@ class Engine:
     """Server states, lease database and counters: the daemon without its sockets."""
 
     def __init__(self, configs: tuple[ServerConfig, ...], classes: ClassTable,
-                 database: LeaseDatabase, metrics: Metrics | None = None) -> None:
+                 database: LeaseDatabase, metrics: Metrics | None = None, *,
+                 structured_logs: bool = False) -> None:
         self.database = database
+        #: add the lease fields to each lease log record (for JSON lines)
+        self.structured_logs = structured_logs
+        self._keys: dict[tuple[str, str | bytes | None], Sample] = {}
         self.metrics = metrics if metrics is not None else Metrics()
         self.metrics.gauges = self.gauges
         self.configs = configs
@@ -166,8 +173,9 @@ class Engine:
             log.debug("drop undecodable datagram from %s: %s", source, exc)
             return []
         raw = message.options.raw_map
-        kind = type_name(raw.get(MESSAGE_TYPE))
-        metrics.add("dhcpwire_messages_received_total", type=kind)
+        raw_kind = raw.get(MESSAGE_TYPE)
+        kind = type_name(raw_kind)
+        metrics.inc(self._key("dhcpwire_messages_received_total", raw_kind))
         if message.defects:
             forgiven = self._forgive(message, source)
             if forgiven is None:
@@ -241,9 +249,15 @@ class Engine:
         return self._count(Outgoing(send, send.payload()))
 
     def _count(self, out: Outgoing) -> Outgoing:
-        self.metrics.add("dhcpwire_messages_sent_total",
-                         type=type_name(out.send.message.options.raw_map.get(MESSAGE_TYPE)))
+        self.metrics.inc(self._key("dhcpwire_messages_sent_total",
+                                   out.send.message.options.raw_map.get(MESSAGE_TYPE)))
         return out
+
+    def _key(self, name: str, raw_kind: bytes | None) -> Sample:
+        key = self._keys.get((name, raw_kind))
+        if key is None:
+            key = self._keys[(name, raw_kind)] = Metrics.key(name, type=type_name(raw_kind))
+        return key
 
     def _lease(self, action: LeaseAction, index: int, hostname: str | None) -> None:
         lease = action.lease
@@ -255,12 +269,15 @@ class Engine:
             del self.held[key]
         self.status[int(lease.address)] = lease.state.value
         event = EVENTS[type(action)]
-        self.metrics.add("dhcpwire_lease_events_total", event=event)
+        self.metrics.inc(_EVENT_KEYS[event])
+        if not log.isEnabledFor(logging.INFO):
+            return
         expires = None if lease.expires == math.inf else lease.expires
         hw = lease.hardware_address.hex(":")
         fields = {"event": "lease", "action": event, "address": str(lease.address),
                   "chaddr": hw, "client": key, "state": lease.state.value,
-                  "lease_time": lease.lease_time, "expires": expires, "hostname": hostname}
+                  "lease_time": lease.lease_time, "expires": expires,
+                  "hostname": hostname} if self.structured_logs else None
         log.info("lease %s %s chaddr=%s client=%s lease_time=%d expires=%s%s", event,
                  lease.address, hw, key, lease.lease_time,
                  "never" if expires is None else time.strftime(

@@ -53,6 +53,15 @@ class Metrics:
         counts = self.counts
         counts[key] = counts.get(key, 0.0) + value
 
+    @staticmethod
+    def key(name: str, **labels: str) -> Sample:
+        """The key of one series, to pass to :meth:`inc` on a hot path."""
+        return (name, tuple(sorted(labels.items())))
+
+    def inc(self, key: Sample) -> None:
+        counts = self.counts
+        counts[key] = counts.get(key, 0.0) + 1.0
+
     def get(self, name: str, **labels: str) -> float:
         return self.counts.get((name, tuple(sorted(labels.items()))), 0.0)
 
