@@ -109,7 +109,8 @@ class Linter:
                     rule = RULES[name]
                     out.write(f"  {name:<{width}}  {rule.level:<7} {n:>6}  {rule.reference}\n")
             parts = [_plural(counts[level], level) for level in shown]
-            hidden = [_plural(counts[level], level) for level in LEVELS if level not in shown]
+            hidden = [_plural(counts[level], level) for level in LEVELS
+                      if level not in shown and counts[level]]
             line = f"{_plural(self.messages, 'message')}: {', '.join(parts)}"
             if hidden:
                 line += f" (not shown: {', '.join(hidden)}"
