@@ -1,10 +1,11 @@
-"""The dhcpwire drivers (examples/) as namespace processes, and checks of what they did.
+"""The dhcpwire drivers as namespace processes, and checks of what they did.
 
 Rules of this module:
 
-* The drivers run as subprocesses (``python examples/client.py ...``) in a
-  namespace the test made, with this checkout first on ``PYTHONPATH``; they
-  log one line per event, and :class:`DriverLog` reads those lines.
+* The drivers run as subprocesses (``python examples/client.py ...``,
+  ``python -m dhcpwire serve ...``) in a namespace the test made, with this
+  checkout first on ``PYTHONPATH``; they log one line per event, and
+  :class:`DriverLog` reads those lines.
 * :func:`check_capture` is the wire check every interop test ends with: each
   captured DHCP datagram decodes in dhcpwire's strict mode, and Wireshark's
   dissector finds no malformed packet and no expert error in the file.
@@ -80,22 +81,31 @@ def write_server_config(path: Path, data: dict[str, Any]) -> Path:
 
 
 def start_server(ns: Namespace, workdir: Path, config: dict[str, Any], *,
-                 name: str = "dwserver", interface: str = "eth0") -> tuple[DriverLog, Path]:
-    """examples/server.py with ``config`` (JSON), its journal in ``workdir``; waits for it."""
-    conf = write_server_config(workdir / f"{name}.json", config)
-    journal = workdir / f"{name}.leases.jsonl"
-    proc = ns.start(sys.executable, str(EXAMPLES / "server.py"), "--config", str(conf),
-                    "--interface", interface, "--lease-file", str(journal), name=name,
+                 name: str = "dwserver", interface: str = "eth0") -> DriverLog:
+    """``dhcpwire serve`` with ``config`` (JSON), its lease database in ``workdir``.
+
+    Logs at debug level (a line per message received and sent, besides the
+    lease events); waits until it serves.
+    """
+    data = {"lease_database": f"sqlite:///{workdir / (name + '.sqlite')}", **config}
+    conf = write_server_config(workdir / f"{name}.json", data)
+    proc = ns.start(sys.executable, "-m", "dhcpwire", "serve", "--config", str(conf),
+                    "--interface", interface, "--log-level", "debug", name=name,
                     env=python_env(), cwd=workdir)
     log = DriverLog(proc)
-    log.wait(r"^start ", 10)
-    return log, journal
+    log.wait(r" INFO start ", 10)
+    return log
 
 
-def journal_actions(journal: Path) -> list[dict[str, Any]]:
-    if not journal.exists():
-        return []
-    return [json.loads(line) for line in journal.read_text().splitlines() if line.strip()]
+#: A lease event line of ``dhcpwire serve``: its event, address and hardware address.
+LEASE_LINE = re.compile(r" INFO lease (\w+) (\S+) chaddr=(\S*)")
+
+
+def journal_actions(server: DriverLog) -> list[dict[str, Any]]:
+    """The server's lease events so far, in order: ``{"action": "acked", "lease": {...}}``."""
+    return [{"action": m.group(1), "lease": {"address": m.group(2),
+                                              "hardware_address": m.group(3)}}
+            for m in server.matching(LEASE_LINE.pattern)]
 
 
 def check_capture(pcap: Path, min_packets: int = 2) -> list[Any]:

@@ -1,10 +1,10 @@
-"""Real clients against the dhcpwire server (examples/server.py).
+"""Real clients against the dhcpwire server (``dhcpwire serve``).
 
 For each of busybox udhcpc, ISC dhclient and dhcpcd, in two namespaces
 (server | client), lease 20 s (T1 10 s): the client obtains an address from
 the pool, and its hook script receives the configured router, DNS server,
-domain and classless routes; it renews at T1 (the server journals a
-renewal); it releases (the server journals the release); a second run gets
+domain and classless routes; it renews at T1 (the server logs a
+renewal); it releases (the server logs the release); a second run gets
 the same address back. Then REBINDING: unicast renewals lost on the link, each
 client broadcasts its DHCPREQUEST after T2 and the server extends the lease.
 Every captured packet is then checked.
@@ -173,7 +173,7 @@ def test_real_client_against_dhcpwire_server(real: RealClient, net: Link,
     client_ns = net.namespace("cli")
     net.connect(server_ns, "eth0", client_ns, "eth0", a_addr=f"{SERVER_IP}/24")
     with capture(server_ns, "eth0", tmp_path / f"{real.name}.pcapng") as pcap:
-        server, journal = start_server(server_ns, tmp_path, SERVER_CONFIG)
+        server = start_server(server_ns, tmp_path, SERVER_CONFIG)
 
         def seen(kinds: tuple[str, ...], count: int = 1) -> bool:
             return sum(1 for e, _ in events(tmp_path) if e in kinds) >= count
@@ -189,18 +189,18 @@ def test_real_client_against_dhcpwire_server(real: RealClient, net: Link,
         assert env["dns"] == "10.77.0.53" and env["domain"] == "interop.test", env
         assert "10.99.0.0/16" in env["routes"] or "16 10 99 10 77 0 254" in env["routes"] \
             or "16.10.99.10.77.0.254" in env["routes"], env
-        committed = [a for a in journal_actions(journal) if a["action"] == "committed"]
+        committed = [a for a in journal_actions(server) if a["action"] == "acked"]
         assert committed and committed[-1]["lease"]["address"] == address
 
         # renewal at T1
         wait_for(lambda: seen(real.renew_events), LEASE,
                  f"{real.name} to renew\n{proc.output()}\n{server.text()}")
-        assert any(a["action"] == "renewed" for a in journal_actions(journal))
+        assert any(a["action"] == "renewed" for a in journal_actions(server))
 
         # release
         real.release(client_ns, tmp_path, proc)
-        wait_for(lambda: any(a["action"] == "released" for a in journal_actions(journal)),
-                 15, f"the server to journal the release\n{server.text()}")
+        wait_for(lambda: any(a["action"] == "released" for a in journal_actions(server)),
+                 15, f"the server to log the release\n{server.text()}")
         wait_for(lambda: not proc.alive(), 10, f"{real.name} to exit")
 
         # a second run gets the same address back
@@ -235,14 +235,14 @@ def test_real_client_rebinds_with_dhcpwire_server(real: RealClient, net: Link,
     client_ns = net.namespace("cli")
     net.connect(server_ns, "eth0", client_ns, "eth0", a_addr=f"{SERVER_IP}/24")
     with capture(server_ns, "eth0", tmp_path / f"{real.name}-rebind.pcapng") as pcap:
-        server, journal = start_server(server_ns, tmp_path, SERVER_CONFIG)
+        server = start_server(server_ns, tmp_path, SERVER_CONFIG)
         proc = real.start(client_ns, tmp_path, 1)
         wait_for(lambda: any(e in real.bound_events for e, _ in events(tmp_path)), 20,
                  f"{real.name} to bind\n{proc.output()}\n{server.text()}")
         address = next(env["ip"] for e, env in events(tmp_path) if e in real.bound_events)
         client_ns.run("ip", "neigh", "replace", SERVER_IP, "dev", "eth0",
                       "lladdr", "02:00:00:00:de:ad", "nud", "permanent")
-        bound_at, journaled = len(events(tmp_path)), len(journal_actions(journal))
+        bound_at, journaled = len(events(tmp_path)), len(journal_actions(server))
         wait_for(lambda: any(e in REBIND_EVENTS for e, _ in events(tmp_path)[bound_at:]),
                  LEASE + 5, f"{real.name} to rebind\n{proc.output()}\n{server.text()}")
         extended = next(env for e, env in events(tmp_path)[bound_at:] if e in REBIND_EVENTS)
@@ -250,9 +250,9 @@ def test_real_client_rebinds_with_dhcpwire_server(real: RealClient, net: Link,
         # The server extends the binding ("renewed"), or -- when the client's
         # clock for the lease started later than the server's, as dhcpcd's does
         # after its ARP probe, and the REBINDING request came after the
-        # server's expiry -- binds the same address again ("committed").
-        after = journal_actions(journal)[journaled:]
-        assert any(a["action"] in ("renewed", "committed") and a["lease"]["address"] == address
+        # server's expiry -- binds the same address again ("acked").
+        after = journal_actions(server)[journaled:]
+        assert any(a["action"] in ("renewed", "acked") and a["lease"]["address"] == address
                    for a in after), after
         assert proc.alive()
         proc.stop()
