@@ -333,10 +333,23 @@ def _networks(draw: st.DrawFn) -> IPv4Network:
     return IPv4Network((draw(addresses()), width), strict=False)
 
 
+@st.composite
+def _classless_route(draw: st.DrawFn) -> ClasslessRoute:
+    net = draw(_networks())
+    router = draw(addresses())
+    if net.prefixlen % 8 == 0 or not draw(st.booleans()):
+        return ClasslessRoute(net, router)
+    # RFC 3442 s2: bits past the prefix, within its significant octets, as sent
+    spare = (1 << (32 - net.prefixlen)) - 1
+    within = spare & ~((1 << (32 - (net.prefixlen + 7) // 8 * 8)) - 1)
+    bits = draw(st.integers(1, within)) & within if within else 0
+    sent = IPv4Address(int(net.network_address) | bits) if bits else None
+    return ClasslessRoute(net, router, sent)
+
+
 @_builds(ClasslessRoutesCodec)
 def _classless_routes(codec: ClasslessRoutesCodec) -> SearchStrategy[tuple[ClasslessRoute, ...]]:
-    route = st.builds(ClasslessRoute, _networks(), addresses())
-    return st.lists(route, min_size=1, max_size=LONG // 6).map(tuple)
+    return st.lists(_classless_route(), min_size=1, max_size=LONG // 6).map(tuple)
 
 
 @_builds(TextCodec)
@@ -436,7 +449,8 @@ def _authentication(codec: AuthenticationCodec) -> SearchStrategy[Authentication
 def _relay_authentication(codec: RelayAuthenticationCodec) -> SearchStrategy[RelayAuthentication]:
     # RFC 4030 s4: RDM is the low 4 bits of its octet (the high 4 are MBZ)
     return st.builds(RelayAuthentication, U8, st.integers(0, 15), _uint(8), U32,
-                     st.binary(min_size=max(0, codec.min_len - 14), max_size=64))
+                     st.binary(min_size=max(0, codec.min_len - 14), max_size=64),
+                     st.one_of(st.just(0), st.integers(0, 15)))
 
 
 @_builds(RadiusAttributesCodec)

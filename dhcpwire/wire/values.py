@@ -30,10 +30,17 @@ class ClasslessRoute:
     """One route of option 121/249 (RFC 3442): destination network and router.
 
     A router of 0.0.0.0 means the destination is on-link (RFC 3442 section 2).
+
+    RFC 3442 section 2: "the DHCP client MUST zero any bits in the subnet
+    number where the corresponding bit in the mask is zero" -- so
+    ``destination`` has them zeroed; when the wire had such bits set,
+    ``sent`` keeps the subnet number exactly as sent (``None`` otherwise),
+    so that the value still says what the wire said and encodes back to it.
     """
 
     destination: IPv4Network
     router: IPv4Address
+    sent: IPv4Address | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,10 +197,16 @@ class SixRd:
 @dataclass(frozen=True, slots=True)
 class RelayAuthentication:
     """Relay agent sub-option 8 (RFC 4030 section 4): algorithm, replay
-    detection method and value, the relay identifier, and the MAC."""
+    detection method and value, the relay identifier, and the MAC.
+
+    ``reserved`` is the 4-bit MBZ field as sent: RFC 4030 section 4, "These
+    bits SHOULD be set to zero and MUST NOT be used when the suboption is
+    processed" -- kept, not used, so the value encodes back to the wire.
+    """
 
     algorithm: int
     rdm: int
     replay_detection: int
     relay_identifier: int
     information: bytes
+    reserved: int = 0

@@ -39,6 +39,14 @@ from dhcpwire import (
     decode,
     encode,
 )
+from dhcpwire.codecs import (
+    DomainListCodec,
+    ListOfCodec,
+    SipServersCodec,
+    SubOptionsCodec,
+    TaggedCodec,
+    TextCodec,
+)
 from dhcpwire.wire import decoder as encoding
 from dhcpwire.wire.reader import instances
 from dhcpwire.wire.registry import Malformed
@@ -564,6 +572,79 @@ def test_every_registry_option_decodes_any_value_bytes_or_raises(
     m = _check_any_bytes(wire)
     if m is not None:
         _check_rebuild(m)
+
+
+#: Formats whose typed value is exact but whose bytes have more than one form:
+#: RFC 1035 compression (119, 120, 88, 141: the names are kept, not the
+#: pointers the sender chose).
+_COMPRESSED = (DomainListCodec, SipServersCodec)
+
+
+def _documented_normalisation(codec: Codec[Any], raw: bytes) -> bool:
+    """RFC 2132 section 2: NVT ASCII text may end in NULs, which "the receiver
+    ... MUST be prepared to delete" -- the one change the typed view makes."""
+    inner = codec.inner if isinstance(codec, TaggedCodec) else codec
+    return isinstance(inner, (TextCodec, ListOfCodec)) and b"\0" in raw
+
+
+@pytest.mark.parametrize("item", [i for i in SPECS if i != (DEFAULT_REGISTRY, DEFAULT_REGISTRY[
+    OPTION_OVERLOAD])], ids=_spec_id)  # 52 is the encoder's own (RFC 2132 s9.3)
+@FAST
+@given(data=st.data())
+def test_values_from_the_wire_rebuild_to_the_same_bytes_or_are_defects(
+    item: tuple[Registry, OptionSpec[Any]], data: st.DataObject,
+) -> None:
+    """Values true to the wire: bytes that decode strictly, built again from
+    their typed value, encode to the same bytes; bytes the typed view cannot
+    represent are a defect (strict: an error; lenient: kept raw)."""
+    registry, spec = item
+    raw = data.draw(raw_value_strategy(spec.codec), label=spec.name)
+    wire = encode(Message(options=_carrying(registry, spec.code, raw)), max_size=NO_LIMIT)
+    try:
+        m = decode(wire)
+    except DecodeError:
+        lenient = decode(wire, strict=False)
+        assert lenient.defects
+        return
+    opts = m.options if registry is DEFAULT_REGISTRY else m.options[RELAY_AGENT_INFORMATION]
+    value = opts[spec.code]
+    rebuilt = Options({spec.code: value}, registry=registry).raw(spec.code)
+    if isinstance(spec.codec, _COMPRESSED) or (
+            isinstance(spec.codec, SubOptionsCodec) and rebuilt != opts.raw(spec.code)):
+        # the same names (or sub-options, whose own values hold to this test)
+        assert Options.from_raw({spec.code: rebuilt}, registry=registry)[spec.code] == value
+    elif _documented_normalisation(spec.codec, opts.raw(spec.code)):
+        assert Options.from_raw({spec.code: rebuilt}, registry=registry)[spec.code] == value
+    else:
+        assert rebuilt == opts.raw(spec.code)
+
+
+def test_classless_route_bits_past_the_prefix_are_kept_as_sent() -> None:
+    # RFC 3442 s2: "the DHCP client MUST zero any bits in the subnet number
+    # where the corresponding bit in the mask is zero" -- destination does;
+    # sent keeps what the wire said, and the value encodes back to it.
+    route = decode(_packet(bytes((121, 8, 20, 10, 1, 0xFF, 192, 0, 2, 1)))).options[121][0]
+    assert str(route.destination) == "10.1.240.0/20" and str(route.sent) == "10.1.255.0"
+    assert Options({121: (route,)}).raw(121) == bytes((20, 10, 1, 0xFF, 192, 0, 2, 1))
+
+
+def test_a_flag_octet_other_than_0_or_1_is_a_defect() -> None:
+    # RFC 2132 s4.1: "A value of 0 means disable ..., and a value of 1 means enable"
+    wire = _packet(bytes((19, 1, 2)))
+    with pytest.raises(DecodeError) as exc:
+        decode(wire)
+    assert (exc.value.option, exc.value.offset) == (19, 242)
+    lenient = decode(wire, strict=False)
+    assert lenient.options[19] == b"\x02" and lenient.defects[0].option == 19
+
+
+def test_relay_authentication_mbz_bits_are_kept_not_dropped() -> None:
+    # RFC 4030 s4: the four MBZ bits "SHOULD be set to zero and MUST NOT be used"
+    value = bytes((1, 0x31)) + bytes(8) + bytes(4)
+    sub = bytes((8, len(value))) + value
+    got = decode(_packet(bytes((82, len(sub))) + sub)).options[82][8]
+    assert (got.rdm, got.reserved) == (1, 3)
+    assert Options({8: got}, registry=RELAY_AGENT_SPACE).raw(8) == value
 
 
 # -- truncation -----------------------------------------------------------------------

@@ -120,8 +120,12 @@ class ClasslessRoutesCodec(Codec["tuple[_v.ClasslessRoute, ...]"]):
             if end > n:
                 raise Malformed("route descriptor runs past the end", i, BadOptionLength)
             dest = int.from_bytes(raw[i + 1:i + 1 + sig].ljust(4, b"\0"), "big")
+            # RFC 3442 section 2: "the DHCP client MUST zero any bits in the
+            # subnet number where the corresponding bit in the mask is zero";
+            # what was sent is kept beside it when that changed anything.
             net = IPv4Network((dest, width), strict=False)
-            routes.append(_v.ClasslessRoute(net, ip4(raw[end - 4:end])))
+            sent = None if int(net.network_address) == dest else IPv4Address(dest)
+            routes.append(_v.ClasslessRoute(net, ip4(raw[end - 4:end]), sent))
             i = end
         return tuple(routes)
 
@@ -131,8 +135,14 @@ class ClasslessRoutesCodec(Codec["tuple[_v.ClasslessRoute, ...]"]):
             if not isinstance(route, _v.ClasslessRoute):
                 raise TypeError(f"expected ClasslessRoute, got {type(route).__name__}")
             width = route.destination.prefixlen
+            subnet = route.destination.network_address
+            if route.sent is not None:
+                if int(route.sent) & int(route.destination.netmask) != int(subnet):
+                    raise ValueError(f"sent subnet number {route.sent} is not in "
+                                     f"{route.destination}")
+                subnet = route.sent
             out.append(width)
-            out += route.destination.network_address.packed[:(width + 7) // 8]
+            out += subnet.packed[:(width + 7) // 8]
             out += packed(route.router)
         return bytes(out)
 

@@ -62,15 +62,28 @@ class IntCodec(Codec[int]):
 
 
 class BoolCodec(Codec[bool]):
-    """A one-octet flag, 0 or 1 (RFC 2132, e.g. option 19); non-zero reads as True."""
+    """A one-octet flag, 0 or 1 (RFC 2132, e.g. option 19).
+
+    RFC 2132 section 4.1: "A value of 0 means disable IP forwarding, and a
+    value of 1 means enable IP forwarding" (and likewise for every flag):
+    any other octet is no bool, so strict decoding rejects it and lenient
+    decoding keeps it raw, rather than reading 2 as True and writing back 1.
+    """
 
     __slots__ = ()
     min_len = max_len = 1
     concatenates = False
+    structured = True
     type_name = "bool"
 
+    def validate(self, raw: bytes) -> None:
+        if raw[0] > 1:
+            raise Malformed(f"{raw[0]} is neither 0 (false) nor 1 (true)")
+
     def decode(self, raw: bytes) -> bool:
-        return raw[0] != 0
+        if raw[0] > 1:
+            raise Malformed(f"{raw[0]} is neither 0 (false) nor 1 (true)")
+        return raw[0] == 1
 
     def encode(self, value: bool) -> bytes:
         if not isinstance(value, bool):

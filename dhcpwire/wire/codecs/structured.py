@@ -207,15 +207,18 @@ class RelayAuthenticationCodec(Codec["_v.RelayAuthentication"]):
 
     def decode(self, raw: bytes) -> _v.RelayAuthentication:
         alg, rdm, replay, relay_id = self._HEAD.unpack_from(raw)
-        return _v.RelayAuthentication(alg, rdm & 0x0F, replay, relay_id, raw[14:])
+        # RFC 4030 section 4: the MBZ bits "SHOULD be set to zero and MUST NOT
+        # be used when the suboption is processed": kept apart, not used.
+        return _v.RelayAuthentication(alg, rdm & 0x0F, replay, relay_id, raw[14:], rdm >> 4)
 
     def encode(self, value: _v.RelayAuthentication) -> bytes:
         if not isinstance(value, _v.RelayAuthentication):
             raise TypeError(f"expected RelayAuthentication, got {type(value).__name__}")
-        if not 0 <= value.rdm <= 15:
-            raise ValueError("RDM is a 4-bit field")
+        if not 0 <= value.rdm <= 15 or not 0 <= value.reserved <= 15:
+            raise ValueError("RDM and the MBZ bits are 4-bit fields")
         try:
-            head = self._HEAD.pack(value.algorithm, value.rdm, value.replay_detection,
+            head = self._HEAD.pack(value.algorithm, value.reserved << 4 | value.rdm,
+                                   value.replay_detection,
                                    value.relay_identifier)
         except struct.error as exc:
             raise ValueError(str(exc)) from None
