@@ -132,6 +132,11 @@ class ClassTable:
     def __bool__(self) -> bool:
         return bool(self.classes)
 
+    @property
+    def reserved(self) -> frozenset[str]:
+        """The client keys that have a reservation (served by the default state)."""
+        return self._reserved
+
     def match(self, message: Message) -> tuple[int, ...]:
         """The indexes of the classes ``message``'s client is a member of."""
         return tuple(i for i, cls in enumerate(self.classes) if cls.matches(message))

@@ -52,7 +52,7 @@ _SERVER_KEYS: Final = {
 _DAEMON_KEYS: Final = frozenset({
     "interface", "interfaces", "server_identifier", "lease_time", "lease_database",
     "state_directory", "log_format", "log_level", "metrics_listen", "options", "subnets",
-    "reservations", "classes"})
+    "reservations", "classes", "workers"})
 #: Subnet keys passed to :class:`Subnet` as they are.
 _SUBNET_PLAIN: Final = ("router", "dns_servers", "domain_name", "domain_search", "mtu",
                         "ntp_servers", "interface", "link", "server_identifier",
@@ -88,6 +88,8 @@ class ServeConfig:
     log_format: str = "text"
     log_level: str = "info"
     metrics_listen: tuple[str, int] | None = None
+    #: processes serving (see :mod:`.workers`); 1: this process alone
+    workers: int = 1
     source: Path | None = None
 
     @property
@@ -395,6 +397,10 @@ def parse(data: object, *, base: Path = Path("."), source: Path | None = None) -
     if "metrics_listen" in top:
         metrics = check.attempt("metrics_listen", _listen, top["metrics_listen"])
     # Default: leases.sqlite in the state directory (relative to the file's folder).
+    workers = top.get("workers", 1)
+    if type(workers) is not int or not 1 <= workers <= 64:
+        check.add("workers", "must be an integer from 1 to 64")
+        workers = 1
     state_dir = base / str(top.get("state_directory", DEFAULT_STATE_DIRECTORY))
     database: Path | None = state_dir / "leases.sqlite"
     if "lease_database" in top:
@@ -483,7 +489,8 @@ def parse(data: object, *, base: Path = Path("."), source: Path | None = None) -
                        tuple(r.keys() for r in good_reservations))
     return ServeConfig(interfaces=tuple(dict.fromkeys(interfaces)), server=server,
                        classes=table, lease_database=database, log_format=log_format,
-                       log_level=log_level, metrics_listen=metrics, source=source)
+                       log_level=log_level, metrics_listen=metrics, workers=workers,
+                       source=source)
 
 
 def _only(subnet: Subnet, pools: list[tuple[IPv4Address, IPv4Address]],

@@ -30,10 +30,13 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import Callable
+from functools import partial
 from ipaddress import IPv4Address
 from pathlib import Path
 from typing import Any, Final, TextIO
 
+from ..server import LeaseRecord
 from ..wire.codes import SERVER_IDENTIFIER
 from ..wire.constants import SERVER_PORT
 from .config import ConfigError, ServeConfig, load
@@ -41,6 +44,7 @@ from .database import SQLiteLeaseDatabase
 from .engine import Engine, Outgoing, log, type_name
 from .metrics import Metrics, MetricsServer
 from .rawpacket import RawSender, interface_address
+from .workers import SO_REUSEPORT, owner, run_workers, shares, worker_config
 
 __all__ = ["BATCH", "Daemon", "JsonFormatter", "configure_logging", "serve"]
 
@@ -100,10 +104,13 @@ def configure_logging(fmt: str, level: str, stream: TextIO | None = None) -> Bat
     return handler
 
 
-def _udp_socket(interface: str) -> socket.socket:
+def udp_socket(interface: str, *, reuseport: bool = False) -> socket.socket:
+    """A non-blocking UDP socket on port 67 of ``interface`` (in a workers' group)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuseport:
+            sock.setsockopt(socket.SOL_SOCKET, SO_REUSEPORT, 1)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
         # A burst must wait in the socket while a batch is answered: ask for a
         # large buffer (SO_RCVBUFFORCE, as root, past net.core.rmem_max).
@@ -127,8 +134,14 @@ class Daemon:
     """``dhcpwire serve``: the engine on real interfaces, until SIGTERM."""
 
     def __init__(self, config: ServeConfig, *, interfaces: tuple[str, ...] = (),
-                 handler: BatchHandler | None = None) -> None:
+                 handler: BatchHandler | None = None,
+                 sockets: dict[str, socket.socket] | None = None,
+                 worker: tuple[int, int] = (0, 1), full: ServeConfig | None = None) -> None:
         self.handler = handler
+        #: (k, n): this process is worker k of n, serving ``config`` (its share of
+        #: ``full``) on ``sockets`` that the parent opened (see :mod:`.workers`)
+        self.worker = worker
+        self.fixed_sockets = sockets is not None
         #: interfaces given on the command line: they win over the file's, on reload too
         self.forced = interfaces
         if interfaces:
@@ -138,9 +151,11 @@ class Daemon:
                                               "interfaces, or give --interface")])
         self.config = config
         self.database = SQLiteLeaseDatabase(config.lease_database)
-        self.metrics = Metrics()
+        k, n = worker
+        self.metrics = Metrics(constant={"worker": str(k)} if n > 1 else None)
         self.engine = Engine(config.configs, config.classes, self.database, self.metrics,
-                             structured_logs=config.log_format == "json")
+                             structured_logs=config.log_format == "json",
+                             owns=_owns(full or config, k, n))
         self.sockets: dict[str, socket.socket] = {}
         self.raw: dict[str, RawSender | None] = {}
         self.sources: dict[str, IPv4Address | None] = {}
@@ -154,7 +169,12 @@ class Daemon:
         #: an address costs more than the rest of a datagram's socket work
         self._hosts: dict[str, IPv4Address] = {}
         self._texts: dict[IPv4Address, str] = {}
-        self._open(config.interfaces)
+        if sockets is not None:
+            for name, sock in sockets.items():
+                self.sockets[name] = sock
+                self.selector.register(sock, selectors.EVENT_READ, name)
+        else:
+            self._open(config.interfaces)
         if config.metrics_listen is not None:
             self.metrics_server = MetricsServer(self.metrics, config.metrics_listen)
 
@@ -162,7 +182,7 @@ class Daemon:
     def _open(self, interfaces: tuple[str, ...]) -> None:
         for name in interfaces:
             if name not in self.sockets:
-                sock = _udp_socket(name)
+                sock = udp_socket(name)
                 self.sockets[name] = sock
                 self.selector.register(sock, selectors.EVENT_READ, name)
         for name in [n for n in self.sockets if n not in interfaces]:
@@ -299,8 +319,16 @@ class Daemon:
                 config = _with_interfaces(config, self.forced or self.config.interfaces)
             if config.lease_database != self.config.lease_database:
                 raise ConfigError([("lease_database", "cannot change on reload; restart")])
+            k, n = self.worker
+            if n > 1 or config.workers != n:
+                if config.workers != n or set(config.interfaces) != set(self.sockets):
+                    raise ConfigError([("workers", "workers and interfaces change only "
+                                                   "with a restart")])
+                self.engine.owns = _owns(config, k, n)
+                config = worker_config(config, k, n)
             self.engine.commit()
-            self._open(config.interfaces)
+            if not self.fixed_sockets:
+                self._open(config.interfaces)
             records = self.engine.rebuild(config.configs, config.classes)
         except (ConfigError, OSError, ValueError) as exc:
             log.error("reload of %s failed, the running configuration stays:\n%s", source, exc)
@@ -312,9 +340,11 @@ class Daemon:
 
     def run(self) -> int:
         wake_r, wake_w = self._signals()
-        log.info("start %s server=%s records=%d database=%s", ",".join(self.config.interfaces),
-                 self.config.server.server_identifier, len(self.engine.status),
-                 self.config.lease_database)
+        k, n = self.worker
+        log.info("start %s server=%s records=%d database=%s%s",
+                 ",".join(self.config.interfaces), self.config.server.server_identifier,
+                 len(self.engine.status), self.config.lease_database,
+                 f" worker={k}/{n}" if n > 1 else "")
         try:
             while not self._stop:
                 deadline = self.engine.next_deadline()
@@ -343,6 +373,14 @@ class Daemon:
             self.metrics_server.close()
 
 
+def _owns(config: ServeConfig, k: int, n: int) -> Callable[[LeaseRecord], bool] | None:
+    """Worker k's test of a stored record (None: a lone process owns them all)."""
+    if n == 1:
+        return None
+    ranges = shares(config, n)
+    return lambda record: owner(record, n, ranges) == k
+
+
 def _with_interfaces(config: ServeConfig, interfaces: tuple[str, ...]) -> ServeConfig:
     return dataclasses.replace(config, interfaces=interfaces)
 
@@ -355,4 +393,18 @@ def serve(path: Path, *, interfaces: tuple[str, ...] = (), log_format: str | Non
     if fmt != config.log_format:
         config = dataclasses.replace(config, log_format=fmt)
     handler = configure_logging(fmt, log_level or config.log_level, stream)
-    return Daemon(config, interfaces=interfaces, handler=handler).run()
+    if config.workers == 1:
+        return Daemon(config, interfaces=interfaces, handler=handler).run()
+    if interfaces:
+        config = _with_interfaces(config, interfaces)
+    if not config.interfaces:
+        raise ConfigError([("interfaces", "no interface to serve")])
+    n = config.workers
+    full = config
+    # the schema and the WAL mode are set once, here, before the workers open the file
+    SQLiteLeaseDatabase(config.lease_database).close()
+
+    def work(share: ServeConfig, k: int, sockets: dict[str, socket.socket]) -> int:
+        return Daemon(share, handler=handler, sockets=sockets, worker=(k, n), full=full).run()
+
+    return run_workers(config, n, work, partial(udp_socket, reuseport=True), stream)

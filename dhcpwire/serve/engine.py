@@ -26,7 +26,7 @@ import logging
 import math
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
 from typing import Final
@@ -38,6 +38,7 @@ from ..server import (
     LeaseDeclined,
     LeaseExpired,
     LeaseOffered,
+    LeaseRecord,
     LeaseReleased,
     LeaseRenewed,
     LeaseState,
@@ -122,8 +123,11 @@ class Engine:
 
     def __init__(self, configs: tuple[ServerConfig, ...], classes: ClassTable,
                  database: LeaseDatabase, metrics: Metrics | None = None, *,
-                 structured_logs: bool = False) -> None:
+                 structured_logs: bool = False,
+                 owns: Callable[[LeaseRecord], bool] | None = None) -> None:
         self.database = database
+        #: which stored records are this engine's (a worker's share); None: all
+        self.owns = owns
         #: add the lease fields to each lease log record (for JSON lines)
         self.structured_logs = structured_logs
         self._keys: dict[tuple[str, str | bytes | None], Sample] = {}
@@ -147,6 +151,9 @@ class Engine:
         committed) is what the new states know.
         """
         stored = self.database.load()
+        if self.owns is not None:
+            # (the client index is cut to each state's own records by _restore)
+            stored = Stored(tuple(r for r in stored.records if self.owns(r)), stored.clients)
         self.configs, self.classes = configs, classes
         self.states = [_restore(config, stored, i, classes) for i, config in enumerate(configs)]
         self.held = {r.client: classes.state_of(r.address) for r in stored.records

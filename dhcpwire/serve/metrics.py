@@ -44,9 +44,12 @@ HELP: Final = {
 class Metrics:
     """Counters the daemon increments; gauges from ``gauges()`` when rendered."""
 
-    def __init__(self, gauges: Callable[[], Mapping[Sample, float]] | None = None) -> None:
+    def __init__(self, gauges: Callable[[], Mapping[Sample, float]] | None = None, *,
+                 constant: Mapping[str, str] | None = None) -> None:
         self.counts: dict[Sample, float] = {}
         self.gauges = gauges
+        #: labels every series carries on output (a worker's number, say)
+        self.constant = tuple(sorted((constant or {}).items()))
 
     def add(self, name: str, value: float = 1.0, **labels: str) -> None:
         key = (name, tuple(sorted(labels.items())))
@@ -65,15 +68,22 @@ class Metrics:
     def get(self, name: str, **labels: str) -> float:
         return self.counts.get((name, tuple(sorted(labels.items()))), 0.0)
 
+    def _label(self, samples: Mapping[Sample, float]) -> dict[Sample, float]:
+        if not self.constant:
+            return dict(samples)
+        return {(name, tuple(sorted(labels + self.constant))): value
+                for (name, labels), value in samples.items()}
+
     def samples(self) -> dict[Sample, float]:
         out = dict(self.counts)
         if self.gauges is not None:
             out.update(self.gauges())
-        return out
+        return self._label(out)
 
     def flat(self) -> dict[str, float]:
         """Counters as ``name{labels}`` -> value (as kept in the lease database)."""
-        return {_series(name, labels): value for (name, labels), value in self.counts.items()}
+        return {_series(name, labels): value
+                for (name, labels), value in self._label(self.counts).items()}
 
     def render(self) -> str:
         return render(self.samples())

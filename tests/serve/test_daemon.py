@@ -175,3 +175,25 @@ def test_metrics_are_served_as_prometheus_text_on_the_configured_address() -> No
         assert info.value.code == 404
     finally:
         server.close()
+
+
+@pytest.mark.interop
+def test_two_workers_split_the_clients_by_chaddr_and_share_one_database(
+        net: Link, tmp_path: Path) -> None:
+    srv, cli = link(net)
+    path = config(tmp_path, workers=2)
+    server = start(srv, path)
+    assert "worker=0/2" in server.output() and "worker=1/2" in server.output()
+    out = tmp_path / "acks.jsonl"
+    gen = load(cli, out, "0:40")
+    wait_for(lambda: not gen.alive(), 40, "40 clients to bind")
+    got = acks(out)
+    assert len(got) == 40 and len({a["address"] for a in got}) == 40
+    # the kernel steered each client by the last octet of its chaddr: even ones to
+    # worker 0, which hands out the first half of the pool, odd ones to worker 1
+    for ack in got:
+        last = int(ack["address"].split(".")[-1])
+        assert (last >= 130) == (ack["n"] % 2 == 1), ack
+    assert bound(tmp_path / "leases.sqlite") == {a["address"]: a["chaddr"] for a in got}
+    server.signal(signal.SIGTERM)
+    assert server.popen.wait(10) == 0
