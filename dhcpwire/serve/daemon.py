@@ -71,6 +71,23 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(data, separators=(",", ":"))
 
 
+class TextFormatter(logging.Formatter):
+    """``2026-12-06 14:31:55,941 INFO message``, with the date part made once a second."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(message)s")
+        self._second = -1
+        self._text = ""
+
+    def formatTime(self, record: logging.LogRecord,
+                   datefmt: str | None = None) -> str:
+        second = int(record.created)
+        if second != self._second:
+            self._second = second
+            self._text = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(second))
+        return f"{self._text},{int(record.msecs):03d}"
+
+
 class BatchHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """A stream handler that writes each line at once but flushes once per batch.
 
@@ -94,8 +111,7 @@ def configure_logging(fmt: str, level: str, stream: TextIO | None = None) -> Bat
     logging.logProcesses = False
     logging.logMultiprocessing = False
     handler = BatchHandler(sys.stderr if stream is None else stream)
-    handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(
-        "%(asctime)s %(levelname)s %(message)s"))
+    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     for old in list(log.handlers):
         log.removeHandler(old)
     log.addHandler(handler)
@@ -271,7 +287,7 @@ class Daemon:
         """One batch: read, answer, run the clock, commit, send. Returns the datagrams read."""
         engine = self.engine
         batch: list[tuple[bytes, str, IPv4Address]] = []
-        buffer = self._buffer
+        buffer = memoryview(self._buffer)
         hosts = self._hosts
         for key, _ in self.selector.select(timeout):
             if key.data is None:  # the signal wake-up socket
@@ -292,7 +308,7 @@ class Daemon:
                     if len(hosts) > 4096:
                         hosts.clear()
                     source = hosts[host] = IPv4Address(host)
-                batch.append((bytes(buffer[:n]), key.data, source))
+                batch.append((buffer[:n].tobytes(), key.data, source))
         now = time.time()
         outgoing: list[Outgoing] = []
         for data, interface, source in batch:

@@ -285,11 +285,12 @@ class Engine:
                   "chaddr": hw, "client": key, "state": lease.state.value,
                   "lease_time": lease.lease_time, "expires": expires,
                   "hostname": hostname} if self.structured_logs else None
-        log.info("lease %s %s chaddr=%s client=%s lease_time=%d expires=%s%s", event,
-                 lease.address, hw, key, lease.lease_time,
-                 "never" if expires is None else time.strftime(
-                     "%Y-%m-%dT%H:%M:%SZ", time.gmtime(expires)),
-                 f" hostname={hostname}" if hostname else "", extra={"fields": fields})
+        when = "never" if expires is None else time.strftime(
+            "%Y-%m-%dT%H:%M:%SZ", time.gmtime(expires))
+        name = f" hostname={hostname}" if hostname else ""
+        log.info(f"lease {event} {lease.address} chaddr={hw} client={key} "
+                 f"lease_time={lease.lease_time} expires={when}{name}",
+                 extra={"fields": fields})
 
     # -- the clock ------------------------------------------------------------------------
     def next_deadline(self) -> float | None:
