@@ -23,8 +23,13 @@ release = version = getattr(dhcpwire, "__version__", "0.1.0")
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.viewcode",
+    "sphinx.ext.graphviz",
     "dhcpwire_docs",
 ]
+
+# The state diagrams are drawn by Graphviz's dot (Debian package graphviz) at build
+# time, as SVG; under CI a missing dot fails the build (docs/_ext/dhcpwire_docs.py).
+graphviz_output_format = "svg"
 
 root_doc = "index"
 exclude_patterns = ["_build"]

@@ -2,9 +2,18 @@
 
 ``.. dhcpwire-options::`` renders a registry as a table (code, name, Python
 type, reference): ``:space: dhcp`` (the default registry) or ``:space:
-relay-agent`` (the sub-options of option 82). ``.. dhcpwire-client-diagram::``
-renders :func:`dhcpwire.client.diagram` as a Mermaid code block, and with
-``:transitions:`` the full table of :func:`dhcpwire.client.transitions`.
+relay-agent`` (the sub-options of option 82). The Python type is worked out
+from the option's codec by :func:`python_type` (composite codecs from their
+parts), and the test suite checks it against decoded values.
+
+``.. dhcpwire-dot:: module:function`` calls a function that returns Graphviz
+DOT text and renders it with ``sphinx.ext.graphviz`` (SVG): ``:keywords:
+format=dot`` passes keyword arguments, ``:caption:`` and ``:alt:`` as for
+``graphviz``. :func:`client_dot` and :func:`lease_dot` here draw the client's
+transition table and the server's lease life cycle.
+``.. dhcpwire-client-diagram:: :transitions:`` is the full table of
+:func:`dhcpwire.client.transitions`; ``.. dhcpwire-lint-rules::`` the rules of
+``dhcpwire lint``.
 
 Pages named in ``index.rst``'s toctree that do not exist yet (pages written
 in parallel) are left out of it with a note in the build log instead of a
@@ -13,13 +22,19 @@ warning, so ``-W`` builds pass while they are being written.
 
 from __future__ import annotations
 
+import importlib
+import inspect
+import os
 import re
+import shutil
 from pathlib import Path
 from typing import Any, ClassVar
 
 from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
+from sphinx.errors import ExtensionError
+from sphinx.ext.graphviz import figure_wrapper, graphviz
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
@@ -27,11 +42,13 @@ logger = logging.getLogger(__name__)
 
 
 def _rfc_link(reference: str) -> nodes.Node:
-    """'RFC 2132 s3.3' as a link to the RFC's section on rfc-editor.org."""
-    match = re.fullmatch(r"RFC (\d+)(?: s([\d.]+))?(.*)", reference)
+    """'RFC 2132 s3.3' (or 'RFC 2132 section 3.3') as a link to the RFC's section on
+    rfc-editor.org."""
+    match = re.fullmatch(r"RFC (\d+)(?: s([\d.]+)| section ([\d.]+))?(.*)", reference)
     if match is None:
         return nodes.Text(reference)
-    number, section, rest = match.groups()
+    number, short, long, rest = match.groups()
+    section = short or long
     url = f"https://www.rfc-editor.org/rfc/rfc{number}"
     text = f"RFC {number}"
     if section:
@@ -68,6 +85,38 @@ def _table(headers: list[str], rows: list[list[nodes.Node]], widths: list[int]) 
     return table
 
 
+def python_type(codec: Any) -> str:
+    """The Python type of the values ``codec`` decodes, from the codec itself.
+
+    Composite codecs are described from their parts: a tagged value is
+    ``tuple[int, <inner>]``, a list of length-prefixed items ``tuple[<inner>,
+    ...]``, a fixed record the tuple of its fields; the others name their type
+    in ``type_name``.
+    """
+    from dhcpwire.wire.codecs.numbers import MessageTypeCodec, StructCodec
+    from dhcpwire.wire.codecs.text import ListOfCodec, TaggedCodec
+
+    if isinstance(codec, MessageTypeCodec):  # a number with no name stays an int
+        return "MessageType | int"
+    if isinstance(codec, TaggedCodec):
+        return f"tuple[int, {python_type(codec.inner)}]"
+    if isinstance(codec, ListOfCodec):
+        return f"tuple[{python_type(codec.inner)}, ...]"
+    if isinstance(codec, StructCodec):
+        fields = re.findall(r"(\d*)([a-zA-Z])", codec.fmt)
+        names = []
+        for count, code in fields:
+            if code == "s":
+                names.append("IPv4Address")
+            else:
+                names.extend(["int"] * int(count or 1))
+        return f"tuple[{', '.join(names)}]"
+    name = getattr(codec, "type_name", None)
+    if not name or name == "tuple":
+        raise ExtensionError(f"dhcpwire_docs: no Python type for {codec!r}")
+    return str(name)
+
+
 class OptionsTable(SphinxDirective):
     """The options of a registry, read from dhcpwire at build time."""
 
@@ -81,33 +130,137 @@ class OptionsTable(SphinxDirective):
             else DEFAULT_REGISTRY
         rows: list[list[nodes.Node]] = []
         for spec in sorted(registry, key=lambda s: s.code):
-            type_name = getattr(spec.codec, "type_name", type(spec.codec).__name__)
             rows.append([nodes.Text(str(spec.code)), nodes.literal(text=spec.name),
-                         nodes.literal(text=str(type_name)), _rfc_link(spec.reference)])
+                         nodes.literal(text=python_type(spec.codec)),
+                         _rfc_link(spec.reference)])
         return [_table(["Code", "Name", "Python type", "Reference"], rows, [6, 30, 30, 30])]
 
 
+def _keywords(text: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for pair in text.replace(",", " ").split():
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise ValueError(f"{pair!r} is not key=value")
+        out[key] = {"true": True, "false": False}.get(value.lower(), value)
+    return out
+
+
+class DotDiagram(SphinxDirective):
+    """``.. dhcpwire-dot:: module:function``: the DOT text a function returns, drawn."""
+
+    required_arguments = 1
+    option_spec: ClassVar[dict[str, Any]] = {
+        "keywords": _keywords, "caption": directives.unchanged, "alt": directives.unchanged}
+
+    def run(self) -> list[nodes.Node]:
+        module_name, _, function_name = self.arguments[0].partition(":")
+        try:
+            function = getattr(importlib.import_module(module_name), function_name)
+            dot = function(**self.options.get("keywords", {}))
+        except Exception as exc:
+            raise self.error(f"dhcpwire-dot: {self.arguments[0]}: {exc}") from exc
+        if not isinstance(dot, str) or "digraph" not in dot and "graph" not in dot:
+            raise self.error(f"dhcpwire-dot: {self.arguments[0]} did not return DOT text")
+        node = graphviz()
+        node["code"] = dot
+        node["options"] = {"docname": self.env.docname}
+        node["alt"] = self.options.get("alt", self.arguments[0])
+        if "caption" in self.options:
+            return [figure_wrapper(self, node, self.options["caption"])]
+        return [node]
+
+
+def _quote(*lines: str) -> str:
+    escaped = (t.replace("\\", "\\\\").replace('"', '\\"') for t in lines)
+    return '"' + "\\n".join(escaped) + '"'
+
+
+def client_dot() -> str:
+    """RFC 2131 figure 5 as DOT: the client's :func:`dhcpwire.client.diagram` when it
+    draws DOT, else drawn here from :func:`dhcpwire.client.transitions` the same way
+    (Stop and LinkDown from every state, timers not due and discarded messages left
+    out; arrows between the same two states merged)."""
+    from dhcpwire import client
+
+    if "format" in inspect.signature(client.diagram).parameters:
+        return str(client.diagram(format="dot"))  # type: ignore[call-arg]
+    skipped = {"timer not due", "message / discard"}
+    arrows: dict[tuple[Any, Any], list[str]] = {}
+    for row in client.transitions():
+        if row.trigger.__name__ in ("Stop", "LinkDown"):
+            continue
+        for label, target in row.edges:
+            if label not in skipped:
+                labels = arrows.setdefault((row.state, target), [])
+                if label not in labels:
+                    labels.append(label)
+    states = {s for pair in arrows for s in pair}
+    lines = ["digraph dhcp_client {", '    node [shape=box, style=rounded, fontname="sans-serif"];',
+             '    edge [fontname="sans-serif", fontsize=10];', '    start [shape=point, label=""];']
+    lines += [f"    {s.name} [label={_quote(s.value)}];" for s in client.State if s in states]
+    lines.append(f"    start -> {client.State.STOPPED.name};")
+    lines += [f"    {a.name} -> {b.name} [label={_quote(*labels)}];"
+              for (a, b), labels in arrows.items()]
+    lines.append('    note [shape=note, label="Stop and LinkDown lead\\nhere from every state"];')
+    lines.append("    note -> LINK_DOWN [style=dotted, arrowhead=none];")
+    return "\n".join(lines + ["}"]) + "\n"
+
+
+def lease_dot() -> str:
+    """The server's lease life cycle as DOT, from its one table,
+    ``dhcpwire.server.leases.LIFECYCLE``: (state, lease action) -> state."""
+    from dhcpwire.server import leases
+
+    table = getattr(leases, "LIFECYCLE", None)
+    if table is None:  # a version without the table: the states alone, and say so
+        logger.info("dhcpwire_docs: dhcpwire.server.leases has no LIFECYCLE table; "
+                    "the lease diagram shows the states only")
+        return ("digraph lease_states {\n    node [shape=box, style=rounded];\n"
+                + "".join(f"    {s.name} [label={_quote(s.value)}];\n"
+                          for s in leases.LeaseState)
+                + '    note [shape=note, label="no life-cycle table in this version"];\n}\n')
+    arrows: dict[tuple[str, str], list[str]] = {}
+    for (before, action), after in table.items():
+        source = "unused" if before is None else before.name
+        arrows.setdefault((source, after.name), []).append(
+            action.__name__.removeprefix("Lease").lower())
+    lines = ["digraph lease_life_cycle {", '    node [shape=box, style=rounded, '
+             'fontname="sans-serif"];', '    edge [fontname="sans-serif", fontsize=10];',
+             '    unused [shape=plaintext, label="address never used"];']
+    lines += [f"    {s.name} [label={_quote(s.value)}];" for s in leases.LeaseState]
+    lines += [f"    {a} -> {b} [label={_quote(', '.join(labels))}];"
+              for (a, b), labels in arrows.items()]
+    return "\n".join(lines + ["}"]) + "\n"
+
+
 class ClientDiagram(SphinxDirective):
-    """Figure 5 from the client's transition table."""
+    """Every row of the client's transition table (:func:`dhcpwire.client.transitions`)."""
 
     option_spec: ClassVar[dict[str, Any]] = {"transitions": directives.flag}
 
     def run(self) -> list[nodes.Node]:
         from dhcpwire import client
 
-        text = client.diagram()
-        block = nodes.literal_block(text, text)
-        block["language"] = "text"
-        out: list[nodes.Node] = [block]
-        if "transitions" in self.options:
-            rows: list[list[nodes.Node]] = []
-            for row in client.transitions():
-                labels = "; ".join(f"{label} → {target.value}" for label, target in row.edges)
-                rows.append([nodes.literal(text=row.state.value),
-                             nodes.literal(text=row.trigger.__name__), nodes.Text(labels)])
-            out.append(_table(["State", "Event", "Edges (label → next state)"], rows,
-                              [14, 18, 68]))
-        return out
+        rows: list[list[nodes.Node]] = []
+        for row in client.transitions():
+            labels = "; ".join(f"{label} → {target.value}" for label, target in row.edges)
+            rows.append([nodes.literal(text=row.state.value),
+                         nodes.literal(text=row.trigger.__name__), nodes.Text(labels)])
+        return [_table(["State", "Event", "Edges (label → next state)"], rows, [14, 18, 68])]
+
+
+class LintRules(SphinxDirective):
+    """The rules of ``dhcpwire lint`` (:data:`dhcpwire.tools.lint.RULES`) as a table."""
+
+    def run(self) -> list[nodes.Node]:
+        from dhcpwire.tools.lint import RULES
+
+        rows: list[list[nodes.Node]] = [
+            [nodes.literal(text=rule.name), nodes.Text(rule.level), _rfc_link(rule.reference),
+             nodes.Text(rule.summary)] for rule in RULES.values()]
+        return [_table(["Rule", "Level", "Reference", "What it checks"], rows,
+                       [16, 8, 26, 50])]
 
 
 def _prune_toctree(app: Sphinx, docname: str, source: list[str]) -> None:
@@ -126,8 +279,21 @@ def _prune_toctree(app: Sphinx, docname: str, source: list[str]) -> None:
     source[0] = "".join(kept)
 
 
+def _need_dot(app: Sphinx) -> None:
+    """The diagrams are drawn by Graphviz's ``dot`` at build time; under CI its absence
+    fails the build (apt-get install graphviz), elsewhere sphinx.ext.graphviz warns."""
+    dot = app.config.graphviz_dot
+    if shutil.which(dot) is None and os.environ.get("CI"):
+        raise ExtensionError(f"dhcpwire_docs: Graphviz's {dot!r} is required in CI "
+                             "(Debian package graphviz)")
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.setup_extension("sphinx.ext.graphviz")
     app.add_directive("dhcpwire-options", OptionsTable)
+    app.add_directive("dhcpwire-dot", DotDiagram)
     app.add_directive("dhcpwire-client-diagram", ClientDiagram)
+    app.add_directive("dhcpwire-lint-rules", LintRules)
     app.connect("source-read", _prune_toctree)
-    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
+    app.connect("builder-inited", _need_dot)
+    return {"version": "2", "parallel_read_safe": True, "parallel_write_safe": True}
