@@ -12,6 +12,10 @@ Rules of this module:
 * Unknown codes keep their bytes and give them back as ``bytes``.
 * Building from typed values validates each value at once (by encoding it)
   and raises :class:`~dhcpwire.errors.OptionValueError` naming the code.
+  The caller's objects are not kept: the typed value read back is made
+  from the bytes, so it is the library's own immutable object (a tuple
+  where a list was given, an ``IPv4Address`` where a string was) and always
+  equals what ``decode(encode(...))`` gives.
 * Options decoded from a packet remember that packet's option area, so an
   unchanged message re-encodes byte for byte (PAD, split points, what
   follows END). Every change returns a new :class:`OptionMap` without it.
@@ -34,7 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from .errors import BadOptionValue, DecodeError, OptionValueError
 from .reader import collect_suboptions, locate, value_offset
@@ -43,7 +47,11 @@ from .registry import Malformed, Registry
 if TYPE_CHECKING:
     from typing_extensions import Self
 
+    from .codes import OptionCode
     from .registry import OptionSpec
+
+T = TypeVar("T")
+D = TypeVar("D")
 
 __all__ = ["NO_TYPED", "OptionMap", "parse_suboptions"]
 
@@ -79,13 +87,11 @@ class OptionMap(Mapping[int, Any]):
     ) -> None:
         reg = registry
         raw: dict[int, bytes] = {}
-        typed: dict[int, Any] = {}
         items = values.items() if isinstance(values, Mapping) else values
         for code, value in items:
             raw[code] = _encode_value(reg, code, value)
-            typed[code] = value
         self._raw = raw
-        self._typed = typed
+        self._typed = NO_TYPED
         self._registry = reg
         self._wire = None
 
@@ -101,7 +107,7 @@ class OptionMap(Mapping[int, Any]):
             if not 0 <= code <= 255:
                 raise OptionValueError("option code outside 0-255", option=code)
             raw[code] = bytes(value)
-        return cls._make(raw, {}, registry, None)
+        return cls._make(raw, NO_TYPED, registry, None)
 
     @classmethod
     def _make(
@@ -124,7 +130,15 @@ class OptionMap(Mapping[int, Any]):
         return self
 
     # -- Mapping ---------------------------------------------------------
+    @overload
+    def __getitem__(self, code: OptionCode[T]) -> T: ...
+    @overload
+    def __getitem__(self, code: int) -> Any: ...
+
     def __getitem__(self, code: int) -> Any:
+        """The typed value of ``code``: with a constant of :mod:`dhcpwire.codes`
+        (an :class:`~dhcpwire.codes.OptionCode`), of that option's type for a
+        type checker too; with a plain ``int``, ``Any``."""
         value = self._typed.get(code, _MISSING)
         if value is not _MISSING:
             return value
@@ -154,6 +168,19 @@ class OptionMap(Mapping[int, Any]):
         wire = self._wire
         where = at if wire is None else value_offset(wire, code, at)
         return kind(f"{self._registry.name(code)}: {message}", offset=where, option=code)
+
+    @overload  # type: ignore[override]
+    def get(self, code: OptionCode[T], /) -> T | None: ...
+    @overload
+    def get(self, code: OptionCode[T], /, default: D) -> T | D: ...
+    @overload
+    def get(self, code: int, /, default: Any = None) -> Any: ...
+
+    def get(self, code: int, /, default: Any = None) -> Any:
+        """The typed value of ``code``, or ``default`` when it is absent."""
+        if code in self._raw:
+            return self[code]
+        return default
 
     def __iter__(self) -> Iterator[int]:
         return iter(self._raw)
@@ -218,36 +245,34 @@ class OptionMap(Mapping[int, Any]):
         """A new OptionMap with ``code`` set to the typed ``value`` (kept in place, or appended)."""
         raw = dict(self._raw)
         raw[code] = _encode_value(self._registry, code, value)
-        typed = dict(self._typed)
-        typed[code] = value
-        return self._make(raw, typed, self._registry, None)
+        typed = {c: v for c, v in self._typed.items() if c != code}
+        return self._make(raw, typed or NO_TYPED, self._registry, None)
 
     def set_raw(self, code: int, value: bytes) -> Self:
         """A new OptionMap with ``code`` set to the value bytes ``value``."""
         raw = dict(self._raw)
         raw[code] = bytes(value)
         typed = {c: v for c, v in self._typed.items() if c != code}
-        return self._make(raw, typed, self._registry, None)
+        return self._make(raw, typed or NO_TYPED, self._registry, None)
 
     def remove(self, *codes: int) -> Self:
         """A new OptionMap without ``codes`` (codes not present are ignored)."""
         gone = set(codes)
         raw = {c: v for c, v in self._raw.items() if c not in gone}
         typed = {c: v for c, v in self._typed.items() if c not in gone}
-        return self._make(raw, typed, self._registry, None)
+        return self._make(raw, typed or NO_TYPED, self._registry, None)
 
     def update(self, values: Mapping[int, Any]) -> Self:
         """A new OptionMap with every typed value of ``values`` set."""
         raw = dict(self._raw)
-        typed = dict(self._typed)
         for code, value in values.items():
             raw[code] = _encode_value(self._registry, code, value)
-            typed[code] = value
-        return self._make(raw, typed, self._registry, None)
+        typed = {c: v for c, v in self._typed.items() if c not in values}
+        return self._make(raw, typed or NO_TYPED, self._registry, None)
 
     def with_registry(self, registry: Registry) -> Self:
         """The same bytes, typed through another registry."""
-        return self._make(dict(self._raw), {}, registry, None)
+        return self._make(dict(self._raw), NO_TYPED, registry, None)
 
     def encapsulated(self, code: int, space: Registry) -> OptionMap:
         """Decode option ``code`` (e.g. 43) as sub-options of ``space`` (RFC 2132 s8.4)."""

@@ -21,7 +21,7 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .constants import BROADCAST_FLAG, MessageType, OpCode
 from .errors import Defect
@@ -112,6 +112,21 @@ class Message:
     vend: bytes | None = None
     #: What ``decode(..., strict=False)`` forgave; empty otherwise. Not compared.
     defects: tuple[Defect, ...] = field(default=(), compare=False)
+
+    if TYPE_CHECKING:
+        # What a type checker sees of the generated __init__: the convenient
+        # forms __post_init__ normalises (a mapping of typed option values,
+        # address strings) are accepted; the fields themselves hold the
+        # normalised values.
+        def __init__(
+            self, *, op: int = ..., htype: int = ..., hlen: int = ..., hops: int = ...,
+            xid: int = ..., secs: int = ..., flags: int = ...,
+            ciaddr: IPv4Address | str = ..., yiaddr: IPv4Address | str = ...,
+            siaddr: IPv4Address | str = ..., giaddr: IPv4Address | str = ...,
+            chaddr: bytes | str = ..., sname: bytes | str = ..., file: bytes | str = ...,
+            options: Options | Mapping[int, Any] = ..., vend: bytes | None = ...,
+            defects: tuple[Defect, ...] = ...,
+        ) -> None: ...
 
     def __post_init__(self) -> None:
         # Unrolled: a server builds a Message per reply, so this is hot.

@@ -3,6 +3,7 @@ fixed records (RFC 2132)."""
 
 from __future__ import annotations
 
+import re
 import struct
 from ipaddress import IPv4Address
 from typing import Any, Final
@@ -97,7 +98,7 @@ class EmptyCodec(Codec[bool]):
     __slots__ = ()
     min_len = max_len = 0
     concatenates = False
-    type_name = "True"
+    type_name = "bool"
 
     def decode(self, raw: bytes) -> bool:
         return True
@@ -114,7 +115,7 @@ class MessageTypeCodec(Codec["MessageType | int"]):
     __slots__ = ()
     min_len = max_len = 1
     concatenates = False
-    type_name = "MessageType"
+    type_name = "MessageType | int"
     _TYPES: Final = {int(t): t for t in MessageType}
 
     def decode(self, raw: bytes) -> MessageType | int:
@@ -169,6 +170,9 @@ class StructCodec(Codec[tuple[Any, ...]]):
         self.fmt = fmt
         self._struct = struct.Struct("!" + fmt)
         self.min_len = self.max_len = self._struct.size
+        fields = [("IPv4Address" if kind == "4s" else "bytes" if kind.endswith("s") else "int")
+                  for kind in re.findall(r"\d*[a-zA-Z?]", fmt) if kind != "x"]
+        self.type_name = f"tuple[{', '.join(fields)}]"
 
     def decode(self, raw: bytes) -> tuple[Any, ...]:
         return tuple(ip4(v) if isinstance(v, bytes) and len(v) == 4 else v

@@ -77,7 +77,7 @@ class BytesCodec(Codec[bytes]):
 class TaggedCodec(Codec[tuple[int, Any]]):
     """A one-octet tag then a value of another codec (e.g. status code 151, RFC 4388)."""
 
-    type_name = "tuple[int, ...]"
+    type_name = "tuple[int, Any]"
 
     #: the inner value's own length rule is not expressible as the outer
     #: one's, so a strict decoder always validates
@@ -86,6 +86,7 @@ class TaggedCodec(Codec[tuple[int, Any]]):
     def __init__(self, inner: Codec[Any]):
         self.inner = inner
         self.min_len = 1 + inner.min_len
+        self.type_name = f"tuple[int, {inner.type_name}]"
 
     def validate(self, raw: bytes) -> None:
         inner = raw[1:]
@@ -128,6 +129,7 @@ class ListOfCodec(Codec[tuple[Any, ...]]):
     def __init__(self, inner: Codec[Any], prefix: int = 1):
         self.inner = inner
         self.prefix = prefix
+        self.type_name = f"tuple[{inner.type_name}, ...]"
 
     def decode(self, raw: bytes) -> tuple[Any, ...]:
         out = []
