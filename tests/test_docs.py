@@ -180,7 +180,8 @@ def _matches(value: Any, text: str) -> bool:
             return False
         if inner[-1] == "...":
             return all(_matches(v, inner[0]) for v in value)
-        return len(value) == len(inner) and all(_matches(v, t) for v, t in zip(value, inner))
+        return len(value) == len(inner) and all(
+            _matches(v, t) for v, t in zip(value, inner, strict=True))
     if text in _NAMES:
         return type(value) is _NAMES[text] or (text == "int" and isinstance(value, int)
                                                and not isinstance(value, bool))

@@ -160,7 +160,7 @@ class DotDiagram(SphinxDirective):
             dot = function(**self.options.get("keywords", {}))
         except Exception as exc:
             raise self.error(f"dhcpwire-dot: {self.arguments[0]}: {exc}") from exc
-        if not isinstance(dot, str) or "digraph" not in dot and "graph" not in dot:
+        if not isinstance(dot, str) or ("digraph" not in dot and "graph" not in dot):
             raise self.error(f"dhcpwire-dot: {self.arguments[0]} did not return DOT text")
         node = graphviz()
         node["code"] = dot
@@ -204,7 +204,7 @@ def client_dot() -> str:
               for (a, b), labels in arrows.items()]
     lines.append('    note [shape=note, label="Stop and LinkDown lead\\nhere from every state"];')
     lines.append("    note -> LINK_DOWN [style=dotted, arrowhead=none];")
-    return "\n".join(lines + ["}"]) + "\n"
+    return "\n".join([*lines, "}"]) + "\n"
 
 
 def lease_dot() -> str:
@@ -231,7 +231,7 @@ def lease_dot() -> str:
     lines += [f"    {s.name} [label={_quote(s.value)}];" for s in leases.LeaseState]
     lines += [f"    {a} -> {b} [label={_quote(', '.join(labels))}];"
               for (a, b), labels in arrows.items()]
-    return "\n".join(lines + ["}"]) + "\n"
+    return "\n".join([*lines, "}"]) + "\n"
 
 
 class ClientDiagram(SphinxDirective):
