@@ -54,7 +54,6 @@ def _code(code: int) -> Any:
     return code
 
 __all__ = [
-    "OptionCode",
     "ALL_SUBNETS_LOCAL",
     "ARP_CACHE_TIMEOUT",
     "ASSOCIATED_IP",
@@ -218,6 +217,7 @@ __all__ = [
     "WWW_SERVER",
     "X_WINDOW_DISPLAY_MANAGER",
     "X_WINDOW_FONT_SERVER",
+    "OptionCode",
 ]
 
 # The two options with no value and no length (RFC 2132 section 3.1, 3.2).

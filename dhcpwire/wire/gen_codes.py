@@ -97,9 +97,9 @@ def render() -> str:
     dhcp = _names(DEFAULT_REGISTRY, "")
     relay = _names(RELAY_AGENT_SPACE, "RAI_")
     names = sorted([n for n, _, _ in dhcp + relay] + ["END", "PAD"])
-    out = [_HEAD, "__all__ = [\n", "    \"OptionCode\",\n"]
+    out = [_HEAD, "__all__ = [\n"]
     out += [f"    \"{name}\",\n" for name in names]
-    out.append("]\n\n")
+    out.append("    \"OptionCode\",\n]\n\n")
     out.append("# The two options with no value and no length (RFC 2132 section 3.1, 3.2).\n")
     out.append("PAD: Final = 0\nEND: Final = 255\n\n")
     out.append("# DHCP options (the DHCP space)\n")
