@@ -180,6 +180,7 @@ class Daemon:
         self._stop = False
         self._reload = False
         self._saved = 0.0
+        self._now = 0.0
         self._buffer = bytearray(65536)
         #: text <-> IPv4Address of the peers seen (bounded): parsing and printing
         #: an address costs more than the rest of a datagram's socket work
@@ -309,7 +310,9 @@ class Daemon:
                         hosts.clear()
                     source = hosts[host] = IPv4Address(host)
                 batch.append((buffer[:n].tobytes(), key.data, source))
-        now = time.time()
+        # The server takes no step back in time (a clock set back by NTP would be
+        # caller misuse): the wall clock, never less than the last batch's.
+        now = self._now = max(time.time(), self._now)
         outgoing: list[Outgoing] = []
         for data, interface, source in batch:
             outgoing += engine.receive(data, interface=interface, source=source, now=now)

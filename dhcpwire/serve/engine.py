@@ -194,8 +194,15 @@ class Engine:
         classes = self.classes
         matched = classes.match(message) if classes else ()
         index = classes.route(message, matched, self.held) if classes.configs else 0
-        state, actions = handle(self.states[index], message, now=now, interface=interface,
-                                source=source)
+        try:
+            state, actions = handle(self.states[index], message, now=now,
+                                    interface=interface, source=source)
+        except Exception:
+            # The server is a pure function: when it raises, its state is as it
+            # was. One message must not take the daemon down; it is logged.
+            metrics.add("dhcpwire_messages_dropped_total", reason="internal error")
+            log.exception("internal error answering DHCP%s chaddr=%s", kind, message.hwaddr)
+            return []
         self.states[index] = state
         out: list[Outgoing] = []
         hostname: str | None = None

@@ -197,3 +197,38 @@ def test_two_workers_split_the_clients_by_chaddr_and_share_one_database(
     assert bound(tmp_path / "leases.sqlite") == {a["address"]: a["chaddr"] for a in got}
     server.signal(signal.SIGTERM)
     assert server.popen.wait(10) == 0
+
+
+@pytest.mark.interop
+def test_two_interfaces_each_serve_their_subnet_to_real_clients_by_unicast_frames(
+        net: Link, tmp_path: Path) -> None:
+    """udhcpc clears the broadcast bit: its OFFER and ACK reach it only as frames
+    addressed to its hardware address (the raw packet path), on either link."""
+    require("ip", "udhcpc")
+    srv = net.namespace("msrv")
+    one, two = net.namespace("mc1"), net.namespace("mc2")
+    net.connect(srv, "eth0", one, "eth0", a_addr="10.79.0.1/24")
+    net.connect(srv, "eth1", two, "eth0", a_addr="10.80.0.1/24")
+    path = tmp_path / "server.json"
+    path.write_text(json.dumps({
+        "interfaces": ["eth0", "eth1"], "server_identifier": "10.79.0.1", "lease_time": 600,
+        "lease_database": f"sqlite:///{tmp_path / 'leases.sqlite'}",
+        "subnets": [{"network": "10.79.0.0/24", "pools": ["10.79.0.100-10.79.0.110"],
+                     "interface": "eth0"},
+                    {"network": "10.80.0.0/24", "pools": ["10.80.0.100-10.80.0.110"],
+                     "interface": "eth1", "server_identifier": "10.80.0.1"}]}))
+    server = srv.start(sys.executable, "-m", "dhcpwire", "serve", "--config", str(path),
+                       "--log-level", "debug", name="serve", env=python_env(), cwd=ROOT)
+    wait_for(lambda: " start " in server.output() or not server.alive(), 20, "the server")
+    got = {}
+    for ns, subnet in ((one, "10.79.0."), (two, "10.80.0.")):
+        run = ns.run("udhcpc", "-f", "-q", "-n", "-i", "eth0", "-t", "4", "-T", "1",
+                     "-s", "/bin/true", check=False, timeout=30)
+        lines = run.stdout + run.stderr
+        assert f"lease of {subnet}100 obtained" in lines, lines + server.output()
+        got[subnet] = lines
+    # both replies went to the client's hardware address, not to a broadcast
+    sent = [line for line in server.output().splitlines() if " send DHCP" in line]
+    assert sum(" chaddr=" in line for line in sent) == 4, sent
+    assert "broadcast" not in server.output()
+    server.stop()

@@ -208,3 +208,31 @@ def test_logging_level_warning_keeps_lease_lines_out(tmp_path: Path) -> None:
     assert logging.getLogger("dhcpwire.serve").level == logging.WARNING
 
 
+
+
+def test_bootp_clients_are_answered_only_when_enabled(tmp_path: Path) -> None:
+    from dhcpwire import Message
+    request = encode(Message(xid=77, chaddr=chaddr(77)))  # no option 53: BOOTP
+    off = engine(tmp_path, name="off.sqlite")
+    assert receive(off, request) == []
+    assert off.metrics.get("dhcpwire_messages_received_total", type="BOOTP") == 1
+    on = engine(tmp_path, {**BASE, "bootp": True}, name="on.sqlite")
+    [reply] = receive(on, request)
+    assert reply.message_type is None and str(reply.yiaddr) == "10.77.0.100"
+    assert len(encode(reply)) <= 300  # RFC 1534: within a BOOTREPLY's size
+
+
+def test_an_exception_inside_the_server_drops_that_message_only(
+        tmp_path: Path, lines: io.StringIO, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dhcpwire.serve.engine as module
+    eng = engine(tmp_path)
+    real = module.handle
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("a bug")
+    monkeypatch.setattr(module, "handle", broken)
+    assert receive(eng, discover(1)) == []
+    assert eng.metrics.get("dhcpwire_messages_dropped_total", reason="internal error") == 1
+    assert "internal error answering DHCPDISCOVER" in lines.getvalue()
+    monkeypatch.setattr(module, "handle", real)
+    assert [m.message_type for m in receive(eng, discover(1))] == [MessageType.OFFER]
