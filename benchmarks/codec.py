@@ -696,18 +696,25 @@ def measure(ops: dict[str, Op], settings: Settings) -> dict[str, tuple[float, in
 _PYCACHE = tempfile.mkdtemp(prefix="dhcpwire-bench-pycache-")
 
 
-def import_ms(stmt: str, runs: int) -> float:
+def import_ms(stmt: str, runs: int, *, compiled: bool = True) -> float:
     """Best wall time of ``python -c stmt`` run from the repo root, in ms.
 
-    Measured as an installed package is imported: with its bytecode already
-    compiled. The environment may set PYTHONDONTWRITEBYTECODE (this one
-    does), which would make every run compile every module from source, so
-    the runs use a private bytecode cache, filled by one untimed run first.
+    ``compiled`` (the default) measures an import as an installed package
+    is imported: with its bytecode already compiled. The environment may set
+    PYTHONDONTWRITEBYTECODE (this machine does), which would make every run
+    compile every module from source, so these runs use a private bytecode
+    cache (PYTHONPYCACHEPREFIX), filled by one untimed run first. With
+    ``compiled=False`` every run compiles from source (a fresh, empty cache
+    that is never written): what ``import`` costs on such a machine.
     """
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env["PYTHONPYCACHEPREFIX"] = _PYCACHE
-    subprocess.run([sys.executable, "-c", stmt], cwd=ROOT, check=True,
-                   stdout=subprocess.DEVNULL, env=env)
+    if compiled:
+        env["PYTHONPYCACHEPREFIX"] = _PYCACHE
+        subprocess.run([sys.executable, "-c", stmt], cwd=ROOT, check=True,
+                       stdout=subprocess.DEVNULL, env=env)
+    else:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env["PYTHONPYCACHEPREFIX"] = tempfile.mkdtemp(prefix="dhcpwire-bench-nocache-")
     best = math.inf
     for _ in range(runs):
         start = time.perf_counter()
@@ -901,12 +908,18 @@ def main(argv: list[str] | None = None) -> int:
     if not args.json:
         say(
             "import time: python -c 'import X' less python -c 'pass', "
-            f"best of {settings.import_runs} runs each"
+            f"best of {settings.import_runs} runs each; bytecode compiled first into a "
+            "private cache (as a pip install has it) unless said otherwise"
         )
     bare = import_ms("pass", settings.import_runs)
     for lib in loaded:
         import_times[lib.name] = import_ms(lib.import_stmt, settings.import_runs) - bare
-        say(f"  {lib.import_stmt:<28} {import_times[lib.name]:7.1f} ms")
+        say(f"  {lib.import_stmt:<28} {import_times[lib.name]:7.1f} ms (compiled bytecode)")
+        if lib.name == "dhcpwire":
+            source = import_ms(lib.import_stmt, settings.import_runs, compiled=False) - bare
+            import_times["dhcpwire (from source)"] = source
+            say(f"  {lib.import_stmt:<28} {source:7.1f} ms (every module compiled from "
+                "source, as with PYTHONDONTWRITEBYTECODE and no cache)")
     for name in missing:
         say(f"  {name:<35} not importable")
     say(f"  (python -c 'pass' itself: {bare:.1f} ms)")

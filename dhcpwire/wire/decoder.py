@@ -68,17 +68,6 @@ _OVERLOAD: Final = 52
 #: The largest 'hlen': 'chaddr' is 16 octets (RFC 2131 figure 1).
 _MAX_HLEN: Final = 16
 
-#: Each registry's fast_table(), by registry: one dict lookup on the hot path.
-_FAST: dict[Registry, tuple[tuple[int, ...] | None, ...]] = {}
-
-
-def _fast_table(registry: Registry) -> tuple[tuple[int, ...] | None, ...]:
-    if len(_FAST) >= 64:
-        _FAST.clear()
-    table = _FAST[registry] = registry.fast_table()
-    return table
-
-
 def _defect(err: DecodeError) -> Defect:
     return Defect(type(err), err.message, err.offset, err.option)
 
@@ -126,7 +115,7 @@ def decode(data: bytes, *, strict: bool = True,
     # names each problem with its offset; running off the end shows as an
     # IndexError. A property test holds this loop to the Reader's answers.
     raw: dict[int, bytes] = {}
-    table = _FAST.get(registry) or _fast_table(registry)
+    table = registry.decode_table or registry.fast_table()
     check: list[int] | None = None  # codes to validate fully (and option 52)
     i = 240
     try:

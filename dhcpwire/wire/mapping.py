@@ -71,15 +71,16 @@ class OptionMap(Mapping[int, Any]):
     OptionMap whose registry defaults to the DHCP option table.
     """
 
-    __slots__ = ("_raw", "_registry", "_typed", "_wire")
+    __slots__ = ("_raw", "_registry", "_typed", "payload")
 
     _raw: dict[int, bytes]
     _typed: dict[int, Any]
     _registry: Registry
-    #: The whole payload of the packet these options were decoded from (its
-    #: option area and, with option 52, 'file'/'sname' are re-encoded as they
-    #: were); ``None`` for options built or changed by hand.
-    _wire: bytes | None
+    #: The whole payload these options were decoded from (so that an unchanged
+    #: message re-encodes byte for byte: its option area and, with option 52,
+    #: 'file'/'sname'), or ``None`` for options built or changed by hand.
+    #: Read-only.
+    payload: bytes | None
 
     def __init__(
         self, values: Mapping[int, Any] | Iterable[tuple[int, Any]] = (), *,
@@ -93,7 +94,7 @@ class OptionMap(Mapping[int, Any]):
         self._raw = raw
         self._typed = NO_TYPED
         self._registry = reg
-        self._wire = None
+        self.payload = None
 
     @classmethod
     def from_raw(
@@ -126,7 +127,7 @@ class OptionMap(Mapping[int, Any]):
         self._raw = raw
         self._typed = typed
         self._registry = registry
-        self._wire = wire
+        self.payload = wire
         return self
 
     # -- Mapping ---------------------------------------------------------
@@ -143,7 +144,7 @@ class OptionMap(Mapping[int, Any]):
         if value is not _MISSING:
             return value
         raw = self._raw[code]
-        wire = self._wire
+        wire = self.payload
         try:
             if wire is not None:
                 # decoded: lengths and structure are already validated
@@ -165,7 +166,7 @@ class OptionMap(Mapping[int, Any]):
         return value
 
     def _error(self, code: int, kind: type[DecodeError], message: str, at: int) -> DecodeError:
-        wire = self._wire
+        wire = self.payload
         where = at if wire is None else value_offset(wire, code, at)
         return kind(f"{self._registry.name(code)}: {message}", offset=where, option=code)
 
@@ -215,13 +216,6 @@ class OptionMap(Mapping[int, Any]):
     def raw_map(self) -> Mapping[int, bytes]:
         """Every option's value bytes by code, in order: a read-only view."""
         return MappingProxyType(self._raw)
-
-    @property
-    def payload(self) -> bytes | None:
-        """The whole payload these options were decoded from (so that an
-        unchanged message re-encodes byte for byte), or ``None`` for options
-        built or changed by hand."""
-        return self._wire
 
     def raw_get(self, code: int) -> bytes | None:
         """The option's value bytes, or ``None`` when it is absent."""

@@ -172,15 +172,31 @@ def collect_suboptions(data: bytes) -> tuple[dict[int, bytes], Spans]:
     concatenated in order (RFC 3396 section 7), and where each instance's
     value lies in ``data`` (for error offsets: see :func:`locate`). Raises
     :class:`Overrun` with offsets in ``data``. Each octet is copied once,
-    however many instances a code has."""
+    however many instances a code has.
+
+    The walk is :meth:`Reader.tlv`'s, inlined for the common case (this runs
+    for every option 82 a strict decode checks); any item that would run
+    past the end is handed to :meth:`Reader.tlv` to raise.
+    """
+    values: dict[int, bytes] = {}
     spans: Spans = {}
-    for _, code, start, stop in Reader(data).tlvs("sub-option"):
+    i, n = 0, len(data)
+    while i < n:
+        if i + 1 >= n or i + 2 + data[i + 1] > n:
+            reader = Reader(data, i)
+            reader.tlv("sub-option", "its option")  # raises the Overrun
+        code = data[i]
+        stop = i + 2 + data[i + 1]
         if code in spans:
-            spans[code].append((start, stop))
+            spans[code].append((i + 2, stop))
+            values[code] = b""  # joined below
         else:
-            spans[code] = [(start, stop)]
-    values = {code: data[s[0][0]:s[0][1]] if len(s) == 1 else b"".join(
-        [data[a:b] for a, b in s]) for code, s in spans.items()}
+            spans[code] = [(i + 2, stop)]
+            values[code] = data[i + 2:stop]
+        i = stop
+    for code, value in values.items():
+        if not value and len(spans[code]) > 1:
+            values[code] = b"".join([data[a:b] for a, b in spans[code]])
     return values, spans
 
 

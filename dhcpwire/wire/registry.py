@@ -157,8 +157,8 @@ class Registry:
     (PAD and END in the DHCP space).
     """
 
-    __slots__ = ("_by_code", "_by_name", "_checkers", "_concat", "_decoders", "_fast", "_lengths",
-                 "_rules", "reserved", "space")
+    __slots__ = ("_by_code", "_by_name", "_checkers", "_concat", "_decoders", "_lengths",
+                 "_rules", "decode_table", "reserved", "space")
 
     def __init__(
         self, specs: Iterable[OptionSpec[Any]] = (), *, space: str = "dhcp",
@@ -186,7 +186,9 @@ class Registry:
             for c, s in by_code.items()
         }
         self._lengths: list[bytes] | None = None
-        self._fast: tuple[tuple[int, ...] | None, ...] | None = None
+        #: Package-internal, read by the decoder's hot loop: :meth:`fast_table`
+        #: once it has been built, ``None`` before (read-only).
+        self.decode_table: tuple[tuple[int, ...] | None, ...] | None = None
         self._decoders = {c: s.codec.decode for c, s in by_code.items()}
         self._checkers = {c: _checker(s.codec) for c, s in by_code.items()
                           if s.codec.structured or not trusted(s.codec)}
@@ -234,14 +236,14 @@ class Registry:
         ``None`` for PAD (0) and END (255), and option overload (52) marked
         for a full check at every length (it changes how the packet is read).
         """
-        fast = self._fast
+        fast = self.decode_table
         if fast is None:
             shared: dict[bytes, tuple[int, ...]] = {}
             rows: list[tuple[int, ...] | None] = [
                 shared.setdefault(row, tuple(row)) for row in self.length_table()]
             rows[0] = rows[255] = None
             rows[52] = (2,) * 256
-            fast = self._fast = tuple(rows)
+            fast = self.decode_table = tuple(rows)
         return fast
 
     def _length_row(self, code: int) -> bytes:
