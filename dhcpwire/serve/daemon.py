@@ -57,22 +57,31 @@ _RCVBUF: Final = 4 << 20
 _SO_RCVBUFFORCE: Final = 33
 
 
+def _events(record: logging.LogRecord) -> list[tuple[str, dict[str, object] | None]] | None:
+    """The lease events a record carries, one per line (see ``Engine.commit``)."""
+    events = getattr(record, "events", None)
+    return events if isinstance(events, list) else None
+
+
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, message, and the record's ``fields``."""
+    """One JSON object per line: time, level, message, and each lease event's fields."""
 
     def format(self, record: logging.LogRecord) -> str:
-        data: dict[str, Any] = {
+        base: dict[str, Any] = {
             "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-            + f".{int(record.msecs):03d}Z",
-            "level": record.levelname.lower(), "message": record.getMessage()}
-        fields = getattr(record, "fields", None)
-        if isinstance(fields, dict):
-            data.update(fields)
-        return json.dumps(data, separators=(",", ":"))
+            + f".{int(record.msecs):03d}Z", "level": record.levelname.lower()}
+        events = _events(record)
+        if events is None:
+            return json.dumps({**base, "message": record.getMessage()}, separators=(",", ":"))
+        return "\n".join(json.dumps({**base, "message": text, **(fields or {})},
+                                    separators=(",", ":")) for text, fields in events)
 
 
 class TextFormatter(logging.Formatter):
-    """``2026-12-06 14:31:55,941 INFO message``, with the date part made once a second."""
+    """``2026-12-06 14:31:55,941 INFO message``, with the date part made once a second.
+
+    A record with lease events gets the prefix on each of its lines.
+    """
 
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(message)s")
@@ -86,6 +95,13 @@ class TextFormatter(logging.Formatter):
             self._second = second
             self._text = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(second))
         return f"{self._text},{int(record.msecs):03d}"
+
+    def format(self, record: logging.LogRecord) -> str:
+        events = _events(record)
+        if events is None:
+            return super().format(record)
+        prefix = f"{self.formatTime(record)} {record.levelname} "
+        return "\n".join(prefix + text for text, _ in events)
 
 
 class BatchHandler(logging.StreamHandler):  # type: ignore[type-arg]
