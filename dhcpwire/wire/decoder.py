@@ -50,7 +50,7 @@ from .mapping import NO_TYPED
 from .message import Message, message_from_wire
 from .options import Options
 from .reader import Overrun, Reader, option_offset, overload_mode, value_offset
-from .registry import Malformed, Registry, trusted
+from .registry import Malformed, Registry
 from .table import DEFAULT_REGISTRY
 
 __all__ = ["decode", "overload_mode"]
@@ -353,14 +353,14 @@ def _check_value(registry: Registry, code: int, value: bytes, chk: int,
         err = BadOptionLength(f"{spec.name}: {spec.codec.check_length(len(value))}",
                               offset=option_offset(data, code), option=code)
     else:
-        codec = spec.codec
+        check = registry.checker(code)
         try:
-            if trusted(codec):
-                codec.validate(value)  # converted only when read
-            else:
-                # a codec from outside the package: decoded now, and kept,
-                # so that reading the value later cannot raise
-                typed[code] = codec.decode(value)
+            # a structured codec of the package validates (converted only when
+            # read); a codec from outside the package decodes now, and what it
+            # made is kept, so that reading the value later cannot raise
+            result = check(value) if check is not None else None
+            if result is not None:
+                typed[code] = result
             return
         except Malformed as exc:
             err = exc.kind(f"{spec.name}: {exc.message}", offset=value_offset(data, code, exc.at),

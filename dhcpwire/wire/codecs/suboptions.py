@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..errors import BadOptionValue
 from ..mapping import OptionMap, parse_suboptions
 from ..reader import collect_suboptions, locate, tlv
-from ..registry import Codec, Malformed, Registry, trusted
+from ..registry import Codec, Malformed, Registry
 from .common import raise_length
 
 __all__ = [
@@ -43,13 +41,11 @@ class SubOptionsCodec(Codec[OptionMap]):
             spec = space.get(code)
             if spec is None:
                 continue
-            codec: Codec[Any] = spec.codec
+            check = space.checker(code)
             try:
-                raise_length(codec, size)
-                if not trusted(codec):
-                    codec.decode(value)
-                elif codec.structured:
-                    codec.validate(value)
+                raise_length(spec.codec, size)
+                if check is not None:
+                    check(value)
             except Malformed as exc:
                 raise Malformed(f"sub-option {code}: {exc.message}",
                                 locate(spans[code], exc.at), exc.kind) from None
