@@ -109,16 +109,38 @@ def journal_actions(server: DriverLog) -> list[dict[str, Any]]:
 
 
 def check_capture(pcap: Path, min_packets: int = 2) -> list[Any]:
-    """Decode every DHCP datagram of ``pcap`` strictly and have tshark find no error in it.
+    """Decode every DHCP datagram of ``pcap`` strictly, have tshark find no error in it,
+    and have ``dhcpwire lint`` find nothing at error or warning level but the findings
+    listed here (each a real departure of a real daemon, listed with its clause in
+    docs/cli.rst, "Findings on real daemons").
 
     Returns the decoded messages, in capture order.
     """
+    from dhcpwire.tools.lint import INFO, Seen, lint
+
     datagrams = list(read_datagrams(pcap.read_bytes()))
     assert len(datagrams) >= min_packets, f"{pcap.name}: only {len(datagrams)} DHCP datagrams"
     messages = []
     for d in datagrams:
         assert not d.truncated, f"{pcap.name} frame {d.number} truncated"
         messages.append(decode(d.payload))  # strict: raises DecodeError on any defect
+    # (rule, words of the finding) -> who and why; docs/cli.rst lists the same
+    known: dict[tuple[str, str], str] = {
+        ("client-id-echo", "option 61 (client-identifier) is missing"):
+            "dnsmasq and ISC dhcpd do not return option 61 (RFC 6842 section 3: MUST)",
+        ("reply-field", "DHCPACK: 'secs' is"):
+            "dnsmasq and ISC dhcpd copy a retransmitted request's 'secs' into the DHCPACK "
+            "(RFC 2131 table 3: 'secs' 0)",
+        ("client-field", "DHCPRELEASE: 'secs' is"):
+            "udhcpc's DHCPRELEASE carries 'secs' (RFC 2131 table 5: 0)",
+    }
+    found = [f for f in lint(Seen(f"frame {d.number}", m, d.src, d.dst, d.dport)
+                             for d, m in zip(datagrams, messages, strict=True))
+             if f.finding.level != INFO]
+    unexpected = [f"{f.label}: {f.finding}" for f in found
+                  if not any(rule == f.finding.rule and words in f.finding.text
+                             for rule, words in known)]
+    assert unexpected == [], f"{pcap.name}: dhcpwire lint:\n" + "\n".join(unexpected)
     confdir = pcap.parent / "wireshark-config"
     confdir.mkdir(exist_ok=True)
     env = {**os.environ, "WIRESHARK_CONFIG_DIR": str(confdir), "HOME": str(confdir)}
