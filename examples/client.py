@@ -25,6 +25,9 @@ Rules of this driver:
 * One line on stdout per event, so that a test can follow the run:
   ``send DHCPDISCOVER to 255.255.255.255``, ``recv DHCPACK from 10.77.0.1``,
   ``state SELECTING -> REQUESTING``, ``bound 10.77.0.100 lease=60 t1=30 t2=52``.
+* ``--client-id duid`` (the default) sends RFC 4361's identifier (type 255,
+  IAID + DUID-LL of the interface's address); ``--client-id hardware`` the
+  hardware form (type 1 + MAC) that RFC 2131 suggests.
 * Signals: SIGINT and SIGTERM release the lease (DHCPRELEASE) and exit;
   SIGUSR1 stops without releasing (a shutdown: the lease file is kept, and the
   next start goes through INIT-REBOOT); SIGUSR2 renews at once.
@@ -48,12 +51,21 @@ from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 from typing import Any
 
-from dhcpwire import CLIENT_PORT, SERVER_PORT, DecodeError, Message, MessageType, decode, encode
+from dhcpwire import (
+    CLIENT_PORT,
+    SERVER_PORT,
+    DecodeError,
+    Message,
+    MessageType,
+    decode,
+    encode,
+)
 from dhcpwire.client import (
     Action,
     Announce,
     Client,
     ClientConfig,
+    ClientIdForm,
     Configure,
     Deconfigure,
     Discard,
@@ -116,7 +128,8 @@ class Driver:
         chaddr = (bytes.fromhex(args.chaddr.replace(":", "")) if args.chaddr
                   else interface_mac(self.interface))
         config = ClientConfig(
-            chaddr=chaddr, host_name=args.hostname, probe=self.probe != "none",
+            chaddr=chaddr, client_id_form=ClientIdForm(args.client_id),
+            host_name=args.hostname, probe=self.probe != "none",
             startup_delay=(0.0, args.startup_delay), renew_min_interval=args.renew_min_interval,
             requested_lease_time=args.lease_time)
         seed = args.seed if args.seed is not None else int.from_bytes(os.urandom(8), "big")
@@ -138,7 +151,7 @@ class Driver:
             saved = json.loads(self.lease_file.read_text())
             shift = time.monotonic() - (time.time() - saved["wall"]) - saved["mono"]
             lease = Lease.from_json(saved["lease"], shift=shift)
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError) as exc:  # DataError is a ValueError
             log(f"lease-file unreadable: {exc}")
             return None
         if lease.expired(time.monotonic()) or lease.server_identifier is None:
@@ -321,6 +334,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="ARP-probe the offered address (default: none)")
     parser.add_argument("--hostname", help="host name to send (option 12)")
     parser.add_argument("--chaddr", help="hardware address (default: the interface's)")
+    parser.add_argument("--client-id", choices=[form.value for form in ClientIdForm],
+                        default=ClientIdForm.DUID.value,
+                        help="client identifier (option 61): RFC 4361's IAID + DUID "
+                             "(default) or the hardware form")
     parser.add_argument("--lease-time", type=int, help="lease time to ask for (option 51)")
     parser.add_argument("--startup-delay", type=float, default=0.0,
                         help="upper bound of the random start-up delay (RFC: 10 s)")
@@ -332,7 +349,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="stop (without release) after this many seconds")
     args = parser.parse_args(argv)
     driver = Driver(args)
-    log(f"start {args.interface} chaddr={driver.client.state.config.chaddr.hex(':')}")
+    config = driver.client.state.config
+    cid = config.identifier
+    log(f"start {args.interface} chaddr={config.chaddr.hex(':')} "
+        f"client-id={'-' if cid is None else bytes((cid.type,)).hex() + cid.data.hex()}")
     return driver.run(args.exit_after)
 
 

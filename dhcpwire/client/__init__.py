@@ -2,12 +2,15 @@
 
 ``step(state, event, *, now, rng) -> (state, actions)`` is the whole
 machine; :class:`Client` holds a state and a random generator around it.
-The package's modules: :mod:`.state` (the state value and its deadline),
+The package's modules: :mod:`.state` (the state value and its deadline)
+and :mod:`.records` (one record per state, with that state's data),
 :mod:`.events` and :mod:`.actions` (what goes in and out), :mod:`.table`
-(which event is legal where, and where it leads), :mod:`.handlers` and
-:mod:`.exchanges` (what each row does), :mod:`.machine` (:func:`step` and
-:class:`Client`), and the helpers :mod:`.config`, :mod:`.lease`,
-and :mod:`.messages` (RFC 2131 table 5).
+(the one transition table, (state, trigger) -> state, and the diagrams),
+:mod:`.handlers` and :mod:`.exchanges` (what each event means, and the
+data of each new state), :mod:`.machine` (:func:`step` and :class:`Client`),
+and the helpers :mod:`.config`, :mod:`.lease`, :mod:`.replies` (what the
+client reads from a server, checked on arrival) and :mod:`.messages` (what
+it sends, by RFC 2131 tables 4 and 5).
 """
 
 from __future__ import annotations
@@ -28,7 +31,14 @@ from .actions import (
     Send,
     V6OnlyWait,
 )
-from .config import DEFAULT_PARAMETER_REQUEST_LIST, ClientConfig, OfferPolicy
+from .config import (
+    DEFAULT_PARAMETER_REQUEST_LIST,
+    ClientConfig,
+    ClientIdForm,
+    OfferPolicy,
+    default_iaid,
+    duid_ll,
+)
 from .events import (
     Event,
     InformRequested,
@@ -44,9 +54,28 @@ from .events import (
 )
 from .handlers import MIN_V6ONLY_WAIT
 from .lease import INFINITE, Lease
-from .machine import Client, step
-from .state import ClientState, State, next_deadline
-from .table import TABLE, Rule, Transition, diagram, transitions
+from .machine import Advance, Client, advance, step
+from .records import (
+    Bound,
+    Checking,
+    Detached,
+    Informed,
+    Informing,
+    Init,
+    InitReboot,
+    Rebinding,
+    Rebooting,
+    Record,
+    Renewing,
+    Requesting,
+    Selecting,
+    State,
+    Stopped,
+    V6Only,
+)
+from .replies import Offer
+from .state import ClientState, next_deadline
+from .table import TABLE, Transition, TransitionError, Trigger, diagram, legal_events, transitions
 
 __all__ = [
     "BROADCAST",
@@ -55,34 +84,57 @@ __all__ = [
     "MIN_V6ONLY_WAIT",
     "TABLE",
     "Action",
+    "Advance",
     "Announce",
+    "Bound",
+    "Checking",
     "Client",
     "ClientConfig",
+    "ClientIdForm",
     "ClientState",
     "Configure",
     "Deconfigure",
+    "Detached",
     "Discard",
     "Event",
     "InformRequested",
+    "Informed",
+    "Informing",
+    "Init",
+    "InitReboot",
     "Lease",
     "LinkDown",
     "LinkUp",
     "MessageReceived",
     "Notify",
+    "Offer",
     "OfferPolicy",
     "Probe",
     "ProbeResult",
+    "Rebinding",
+    "Rebooting",
+    "Record",
     "ReleaseRequested",
     "RenewRequested",
-    "Rule",
+    "Renewing",
+    "Requesting",
+    "Selecting",
     "Send",
     "Start",
     "State",
     "Stop",
+    "Stopped",
     "TimerFired",
     "Transition",
+    "TransitionError",
+    "Trigger",
+    "V6Only",
     "V6OnlyWait",
+    "advance",
+    "default_iaid",
     "diagram",
+    "duid_ll",
+    "legal_events",
     "next_deadline",
     "step",
     "transitions",

@@ -5,21 +5,28 @@ Rules of this module:
 * A :class:`ClientConfig` is a frozen value, validated when it is built, so
   the state machine never meets a configuration that breaks an RFC rule
   (a parameter request list with 121 after 3, both host name and FQDN ...).
+  A value of the wrong type raises ``TypeError``, a bad value ``ValueError``.
 * It converts to and from JSON-safe data, so a saved client state carries
-  its configuration with it.
+  its configuration with it; data that is not a configuration raises
+  :class:`~dhcpwire.DataError`.
+* The client identifier is RFC 4361's node-specific form by default
+  (:attr:`ClientIdForm.DUID`); the hardware form of RFC 2132 is a setting.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, fields
 from typing import Any, Final
 
 from ..wire import codes
 from ..wire.constants import HType
+from ..wire.errors import DataError
 from ..wire.values import ClientFQDN, ClientIdentifier, UserClass
 
-__all__ = ["DEFAULT_PARAMETER_REQUEST_LIST", "MANAGED_OPTIONS", "ClientConfig", "OfferPolicy"]
+__all__ = ["DEFAULT_PARAMETER_REQUEST_LIST", "MANAGED_OPTIONS", "ClientConfig", "ClientIdForm",
+           "OfferPolicy", "default_iaid", "duid_ll"]
 
 #: What the client asks for unless told otherwise: mask, classless routes
 #: *before* router (RFC 3442: "The Classless Static Routes option code MUST
@@ -42,6 +49,10 @@ MANAGED_OPTIONS: Final = frozenset({
     codes.AUTHENTICATION, codes.FORCERENEW_NONCE_CAPABLE,
 })
 
+#: RFC 3315 section 9.1 (RFC 8415 section 11.1): "The length of a DUID (not
+#: including the type code) is at least 1 octet and at most 128 octets."
+_DUID_MAX: Final = 130
+
 
 class OfferPolicy(enum.Enum):
     """How to choose among the OFFERs collected in a selection window.
@@ -61,12 +72,47 @@ class OfferPolicy(enum.Enum):
     LONGEST_LEASE = "longest-lease"
 
 
-def _hex(data: bytes | None) -> str | None:
-    return None if data is None else data.hex()
+class ClientIdForm(enum.Enum):
+    """The form of the client identifier (option 61) the client sends."""
+
+    #: RFC 4361 section 6.1: type 255, the IAID, then the DUID ("DHCPv4
+    #: clients MUST send a 'client identifier' option containing an Identity
+    #: Association Unique Identifier ... and a DHCP Unique Identifier").
+    DUID = "duid"
+    #: RFC 2132 section 9.14: the hardware type and the hardware address, the
+    #: form RFC 2131 suggests and RFC 4361 section 6.1 forbids ("MUST NOT use
+    #: client identifiers based solely on layer two addresses").
+    HARDWARE = "hardware"
 
 
-def _unhex(text: Any) -> bytes | None:
-    return None if text is None else bytes.fromhex(str(text))
+def duid_ll(htype: int, address: bytes) -> bytes:
+    """A DUID based on a link-layer address (DUID-LL; RFC 3315 section 9.4,
+    RFC 8415 section 11.4): DUID type 3, the 16-bit hardware type, the address.
+
+    >>> duid_ll(1, bytes.fromhex("02005e105301")).hex()
+    '0003000102005e105301'
+    """
+    return (3).to_bytes(2, "big") + int(htype).to_bytes(2, "big") + bytes(address)
+
+
+def default_iaid(address: bytes) -> int:
+    """The IAID used unless one is given: the last four octets of the hardware
+    address, as dhcpcd and NetworkManager ("mac") choose it. RFC 4361 section
+    6.1: "DHCPv4 clients that support more than one network interface SHOULD
+    use a different IAID on each interface."
+
+    >>> hex(default_iaid(bytes.fromhex("02005e105301")))
+    '0x5e105301'
+    """
+    return int.from_bytes(bytes(address)[-4:], "big")
+
+
+def _number(name: str, value: object, *, integer: bool = False) -> None:
+    if isinstance(value, bool) or not isinstance(value, int if integer else (int, float)):
+        raise TypeError(f"{name} must be {'an int' if integer else 'a number'}, "
+                        f"not {type(value).__name__}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{name} must be finite")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -74,8 +120,8 @@ class ClientConfig:
     """Everything about a client that does not change while it runs.
 
     >>> cfg = ClientConfig(chaddr=bytes.fromhex("02005e105301"), host_name="printer")
-    >>> cfg.identifier
-    ClientIdentifier(type=1, data=b'\\x02\\x00^\\x10S\\x01')
+    >>> cfg.identifier.type, cfg.identifier.data.hex()   # RFC 4361: IAID + DUID-LL
+    (255, '5e1053010003000102005e105301')
     >>> cfg.parameter_request_list[:3]
     (1, 121, 3)
     """
@@ -84,9 +130,17 @@ class ClientConfig:
     chaddr: bytes
     #: The hardware type ('htype'), 1 for Ethernet.
     htype: int = HType.ETHERNET
-    #: Option 61. ``None`` means the hardware form (htype + chaddr, RFC 2132
-    #: section 9.14); use :meth:`ClientIdentifier.from_duid` for RFC 4361.
+    #: Option 61 exactly as given; ``None`` builds it by ``client_id_form``.
     client_id: ClientIdentifier | None = None
+    #: The form of option 61 when ``client_id`` is not given.
+    client_id_form: ClientIdForm = ClientIdForm.DUID
+    #: The DUID of the RFC 4361 identifier; ``None``: DUID-LL of ``htype`` and
+    #: ``chaddr``. RFC 4361 section 6.1: "DHCPv4 clients that support more
+    #: than one network interface SHOULD use the same DUID on every
+    #: interface": give one DUID (kept in stable storage) to every client.
+    duid: bytes | None = None
+    #: The IAID of the RFC 4361 identifier; ``None``: :func:`default_iaid`.
+    iaid: int | None = None
     #: Send option 61 at all (RFC 2131 section 4.4.1: the client "MAY").
     send_client_id: bool = True
     #: Option 12. RFC 4702 section 3.1: not together with ``fqdn``.
@@ -131,8 +185,14 @@ class ClientConfig:
     discover_tries: int | None = None
     #: Transmissions of an INFORM before giving up (RFC 2131 section 4.4.3).
     inform_tries: int = 4
-    #: RFC 2131 section 3.1 step 5: wait after a DECLINE ("a minimum of ten
-    #: seconds").
+    #: The wait in INIT after a setback (a DHCPNAK, a DECLINE, a REQUEST
+    #: nobody answered): uniform in [d, 2d] where d doubles from
+    #: ``restart_delay`` with each setback in a row, up to ``max_restart_delay``;
+    #: back to the start once bound.
+    restart_delay: float = 1.0
+    max_restart_delay: float = 120.0
+    #: RFC 2131 section 3.1 step 5: the least wait after a DECLINE ("a
+    #: minimum of ten seconds").
     decline_backoff: float = 10.0
     #: Seconds to collect OFFERs after the first one; 0 takes the first.
     selection_window: float = 0.0
@@ -149,15 +209,18 @@ class ClientConfig:
         chaddr = self.chaddr
         if isinstance(chaddr, str):
             chaddr = bytes.fromhex(chaddr.replace(":", "").replace("-", ""))
-        if not isinstance(chaddr, bytes):
-            chaddr = bytes(chaddr)
+        if not isinstance(chaddr, (bytes, bytearray, memoryview)):
+            raise TypeError(f"chaddr must be bytes, not {type(chaddr).__name__}")
+        chaddr = bytes(chaddr)
         if len(chaddr) > 16:
             raise ValueError(f"chaddr is {len(chaddr)} octets; the field holds 16")
         object.__setattr__(self, "chaddr", chaddr)
+        _number("htype", self.htype, integer=True)
         # Message wants a plain int (an IntEnum such as HType.ETHERNET is refused).
         object.__setattr__(self, "htype", int(self.htype))
         if not 0 <= self.htype <= 255:
             raise ValueError(f"htype={self.htype} does not fit in 8 bits")
+        self._check_identity()
         # RFC 4702 section 3.1: "clients that send the Client FQDN option in
         # their messages MUST NOT also send the Host Name option."
         if self.host_name is not None and self.fqdn is not None:
@@ -171,19 +234,7 @@ class ClientConfig:
         if self.requested_lease_time is not None and not (
                 0 < self.requested_lease_time <= 0xFFFFFFFF):
             raise ValueError("requested_lease_time must be 1-0xFFFFFFFF seconds")
-        low, high = self.startup_delay
-        object.__setattr__(self, "startup_delay", (float(low), float(high)))
-        if not 0 <= low <= high:
-            raise ValueError("startup_delay must be (low, high) with 0 <= low <= high")
-        if not 0 <= self.jitter < self.initial_timeout <= self.max_timeout:
-            raise ValueError("need 0 <= jitter < initial_timeout <= max_timeout")
-        if self.request_tries < 1 or self.inform_tries < 1 or (
-                self.discover_tries is not None and self.discover_tries < 1):
-            raise ValueError("tries must be at least 1")
-        if self.decline_backoff < 0 or self.selection_window < 0:
-            raise ValueError("decline_backoff and selection_window must not be negative")
-        if self.renew_min_interval <= 0:
-            raise ValueError("renew_min_interval must be positive")
+        self._check_timing()
         extra = tuple((int(c), bytes(v)) for c, v in self.extra_options)
         object.__setattr__(self, "extra_options", extra)
         for code, value in extra:
@@ -192,6 +243,48 @@ class ClientConfig:
             if len(value) > 255:
                 raise ValueError(f"extra option {code} is over 255 octets")
 
+    def _check_identity(self) -> None:
+        if self.client_id is not None and not isinstance(self.client_id, ClientIdentifier):
+            raise TypeError("client_id must be a ClientIdentifier")
+        if not isinstance(self.client_id_form, ClientIdForm):
+            raise TypeError("client_id_form must be a ClientIdForm")
+        if self.duid is not None:
+            if not isinstance(self.duid, bytes):
+                raise TypeError("duid must be bytes")
+            if not 3 <= len(self.duid) <= _DUID_MAX:
+                raise ValueError("a DUID is a 2-octet type and 1-128 octets (RFC 3315 9.1)")
+        if self.iaid is not None:
+            _number("iaid", self.iaid, integer=True)
+            if not 0 <= self.iaid <= 0xFFFFFFFF:
+                raise ValueError("the IAID is a 32-bit number (RFC 4361 section 6.1)")
+
+    def _check_timing(self) -> None:
+        for name in _FLAGS:
+            if not isinstance(getattr(self, name), bool):
+                raise TypeError(f"{name} must be True or False")
+        for f in fields(self):
+            if f.name in _TIMES:
+                _number(f.name, getattr(self, f.name))
+        for name in ("request_tries", "inform_tries"):
+            _number(name, getattr(self, name), integer=True)
+        low, high = self.startup_delay
+        _number("startup_delay", low)
+        _number("startup_delay", high)
+        object.__setattr__(self, "startup_delay", (float(low), float(high)))
+        if not 0 <= low <= high:
+            raise ValueError("startup_delay must be (low, high) with 0 <= low <= high")
+        if not 0 <= self.jitter < self.initial_timeout <= self.max_timeout:
+            raise ValueError("need 0 <= jitter < initial_timeout <= max_timeout")
+        if not 0 < self.restart_delay <= self.max_restart_delay:
+            raise ValueError("need 0 < restart_delay <= max_restart_delay")
+        if self.request_tries < 1 or self.inform_tries < 1 or (
+                self.discover_tries is not None and self.discover_tries < 1):
+            raise ValueError("tries must be at least 1")
+        if self.decline_backoff < 0 or self.selection_window < 0:
+            raise ValueError("decline_backoff and selection_window must not be negative")
+        if self.renew_min_interval <= 0:
+            raise ValueError("renew_min_interval must be positive")
+
     @property
     def identifier(self) -> ClientIdentifier | None:
         """The option 61 the client sends, or ``None``."""
@@ -199,7 +292,14 @@ class ClientConfig:
             return None
         if self.client_id is not None:
             return self.client_id
-        return ClientIdentifier.from_hardware(self.htype, self.chaddr)
+        if self.client_id_form is ClientIdForm.HARDWARE:
+            return ClientIdentifier.from_hardware(self.htype, self.chaddr)
+        # RFC 4361 section 6.1: "the type of the 'client identifier' option is
+        # set to 255. The type field is immediately followed by the IAID ...
+        # The IAID is immediately followed by the DUID".
+        iaid = default_iaid(self.chaddr) if self.iaid is None else self.iaid
+        duid = duid_ll(self.htype, self.chaddr) if self.duid is None else self.duid
+        return ClientIdentifier.from_duid(iaid, duid)
 
     @property
     def requested_options(self) -> tuple[int, ...]:
@@ -216,79 +316,95 @@ class ClientConfig:
         """Plain JSON-safe data (``from_json`` gives back an equal config)."""
         cid = self.client_id
         fqdn = self.fqdn
-        return {
-            "chaddr": self.chaddr.hex(),
-            "htype": self.htype,
+        data: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, enum.Enum):
+                value = value.value
+            elif isinstance(value, bytes):
+                value = value.hex()
+            elif isinstance(value, tuple):
+                value = list(value)
+            data[f.name] = value
+        data.update({
             "client_id": None if cid is None else [cid.type, cid.data.hex()],
-            "send_client_id": self.send_client_id,
-            "host_name": self.host_name,
             "fqdn": None if fqdn is None else [fqdn.flags, fqdn.rcode1, fqdn.rcode2, fqdn.name],
-            "vendor_class": _hex(self.vendor_class),
             "user_class": None if self.user_class is None else {
                 "classes": [c.hex() for c in self.user_class.classes],
                 "framed": self.user_class.framed},
-            "parameter_request_list": list(self.parameter_request_list),
-            "max_message_size": self.max_message_size,
-            "requested_lease_time": self.requested_lease_time,
-            "broadcast": self.broadcast,
-            "rapid_commit": self.rapid_commit,
-            "probe": self.probe,
-            "ipv6_only_preferred": self.ipv6_only_preferred,
-            "forcerenew_nonce": self.forcerenew_nonce,
-            "startup_delay": list(self.startup_delay),
-            "initial_timeout": self.initial_timeout,
-            "max_timeout": self.max_timeout,
-            "jitter": self.jitter,
-            "request_tries": self.request_tries,
-            "discover_tries": self.discover_tries,
-            "inform_tries": self.inform_tries,
-            "decline_backoff": self.decline_backoff,
-            "selection_window": self.selection_window,
-            "offer_policy": self.offer_policy.value,
-            "renew_min_interval": self.renew_min_interval,
             "extra_options": [[c, v.hex()] for c, v in self.extra_options],
-        }
+        })
+        return data
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> ClientConfig:
-        cid = data["client_id"]
-        fqdn = data["fqdn"]
-        uc = data["user_class"]
+    def from_json(cls, data: Any) -> ClientConfig:
+        """The configuration of :meth:`to_json` data.
+
+        Data saved before the identifier settings existed (dhcpwire 0.1) has
+        no ``client_id_form``: it is read as the hardware form, the default
+        then, so that a restored client keeps its identity with its servers.
+        Raises :class:`~dhcpwire.DataError` for anything that is not such data.
+        """
+        if not isinstance(data, dict):
+            raise DataError(f"a client configuration is a JSON object, not "
+                            f"{type(data).__name__}")
+        try:
+            return cls(**_config_arguments(data))
+        except DataError:
+            raise
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
+            raise DataError(f"client configuration: {type(exc).__name__}: {exc}") from exc
+
+
+#: The fields that are True or False.
+_FLAGS: Final = ("send_client_id", "broadcast", "rapid_commit", "probe", "ipv6_only_preferred",
+                 "forcerenew_nonce")
+#: The timing fields that must be finite numbers.
+_TIMES: Final = frozenset({"initial_timeout", "max_timeout", "jitter", "restart_delay",
+                           "max_restart_delay", "decline_backoff", "selection_window",
+                           "renew_min_interval"})
+
+
+def _unhex(text: Any) -> bytes | None:
+    if text is None:
+        return None
+    if not isinstance(text, str):
+        raise TypeError(f"expected hex text, not {type(text).__name__}")
+    return bytes.fromhex(text)
+
+
+def _config_arguments(data: dict[str, Any]) -> dict[str, Any]:
+    known = {f.name for f in fields(ClientConfig)}
+    unknown = set(data) - known
+    if unknown:
+        raise DataError(f"client configuration: unknown keys {sorted(unknown)}")
+    args = {key: value for key, value in data.items() if key in known}
+    args["chaddr"] = _unhex(data["chaddr"])
+    cid = data.get("client_id")
+    args["client_id"] = None if cid is None else ClientIdentifier(
+        int(cid[0]), _unhex(cid[1]) or b"")
+    args["client_id_form"] = ClientIdForm(data.get("client_id_form", ClientIdForm.HARDWARE.value))
+    args["duid"] = _unhex(data.get("duid"))
+    fqdn = data.get("fqdn")
+    args["fqdn"] = None if fqdn is None else ClientFQDN(*fqdn)
+    args["vendor_class"] = _unhex(data.get("vendor_class"))
+    uc = data.get("user_class")
+    args["user_class"] = None if uc is None else UserClass(
+        tuple(_unhex(c) or b"" for c in uc["classes"]), framed=uc["framed"])
+    if "parameter_request_list" in data:
+        args["parameter_request_list"] = tuple(data["parameter_request_list"])
+    if "startup_delay" in data:
         low, high = data["startup_delay"]
-        return cls(
-            chaddr=bytes.fromhex(data["chaddr"]),
-            htype=data["htype"],
-            client_id=None if cid is None else ClientIdentifier(cid[0], bytes.fromhex(cid[1])),
-            send_client_id=data["send_client_id"],
-            host_name=data["host_name"],
-            fqdn=None if fqdn is None else ClientFQDN(*fqdn),
-            vendor_class=_unhex(data["vendor_class"]),
-            user_class=None if uc is None else UserClass(
-                tuple(bytes.fromhex(c) for c in uc["classes"]), framed=uc["framed"]),
-            parameter_request_list=tuple(data["parameter_request_list"]),
-            max_message_size=data["max_message_size"],
-            requested_lease_time=data["requested_lease_time"],
-            broadcast=data["broadcast"],
-            rapid_commit=data["rapid_commit"],
-            probe=data["probe"],
-            ipv6_only_preferred=data["ipv6_only_preferred"],
-            forcerenew_nonce=data["forcerenew_nonce"],
-            startup_delay=(low, high),
-            initial_timeout=data["initial_timeout"],
-            max_timeout=data["max_timeout"],
-            jitter=data["jitter"],
-            request_tries=data["request_tries"],
-            discover_tries=data["discover_tries"],
-            inform_tries=data["inform_tries"],
-            decline_backoff=data["decline_backoff"],
-            selection_window=data["selection_window"],
-            offer_policy=OfferPolicy(data["offer_policy"]),
-            renew_min_interval=data["renew_min_interval"],
-            extra_options=tuple((c, bytes.fromhex(v)) for c, v in data["extra_options"]),
-        )
+        args["startup_delay"] = (low, high)
+    if "offer_policy" in data:
+        args["offer_policy"] = OfferPolicy(data["offer_policy"])
+    args["extra_options"] = tuple((c, _unhex(v) or b"") for c, v in data.get("extra_options", ()))
+    return args
 
 
 def _check_prl(prl: tuple[int, ...]) -> None:
+    if any(isinstance(c, bool) or not isinstance(c, int) for c in prl):
+        raise TypeError("parameter request list codes must be ints")
     if any(not 0 < c < 255 for c in prl):
         raise ValueError("parameter request list codes must be 1-254")
     # RFC 4039 section 3: "The Rapid Commit option MUST NOT appear in a

@@ -23,9 +23,13 @@ class Start:
     lease: Lease | None = None
 
     def __post_init__(self) -> None:
-        if self.lease is not None and self.lease.lease_time is None:
+        if self.lease is None:
+            return
+        if not isinstance(self.lease, Lease):
+            raise TypeError(f"lease must be a Lease, not {type(self.lease).__name__}")
+        if self.lease.lease_time is None:
             raise ValueError("a DHCPINFORM configuration is not a lease to reboot with")
-        if self.lease is not None and self.lease.server_identifier is None:
+        if self.lease.server_identifier is None:
             raise ValueError("a lease to reboot with needs its server identifier")
 
 
@@ -34,6 +38,10 @@ class MessageReceived:
     """A DHCP message arrived on the client port (decoded by the caller)."""
 
     message: Message
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.message, Message):
+            raise TypeError(f"message must be a Message, not {type(self.message).__name__}")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -46,6 +54,10 @@ class ProbeResult:
     """The outcome of the :class:`Probe` the client asked for."""
 
     conflict: bool
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.conflict, bool):
+            raise TypeError(f"conflict must be a bool, not {type(self.conflict).__name__}")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

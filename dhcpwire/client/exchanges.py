@@ -1,39 +1,73 @@
-"""What the client's handlers share: timers, retransmission, and starting each exchange.
+"""What the client's handlers share: timers, retransmission, restarts, and each exchange's start.
 
 Rules of this module:
 
-* Each ``start_*`` function begins one exchange of RFC 2131 figure 5 and
-  returns the new state with the message to send.
-* Randomness (xids, jitter) comes only from the ``rng`` argument.
+* A handler's result is an :data:`Outcome`: a :class:`Move` (a trigger,
+  the new state, the actions), a ``Discard`` (peer noise: nothing moves),
+  or ``None`` (nothing to do). The move's trigger is looked up in
+  :data:`~dhcpwire.client.table.TABLE` by :func:`~dhcpwire.client.step`,
+  which refuses a state the table does not lead to.
+* Each ``*_move`` function here builds the data of one kind of state --
+  the record and the message it sends -- for the trigger it is given.
+* Randomness (xids, jitter, waits) comes only from the ``rng`` argument.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import random
+from dataclasses import dataclass
 from ipaddress import IPv4Address
 
 from ..protocol.actions import BROADCAST
-from ..protocol.rfc6704 import nonce_from
-from ..wire import codes
-from ..wire.constants import SERVER_PORT, MessageType
+from ..wire.constants import SERVER_PORT
 from ..wire.message import ZERO_ADDRESS, Message
-from .actions import Action, Configure, Deconfigure, Discard, Notify, Probe, Send
+from .actions import Action, Announce, Configure, Deconfigure, Discard, Notify, Probe, Send
 from .config import ClientConfig
-from .lease import Lease, lease_from_ack, option, server_identifier
-from .messages import discover, inform, request
-from .state import HOLDING, ClientState, State
+from .events import InformRequested
+from .lease import Lease
+from .messages import delivery, discover, inform, request
+from .records import (
+    Bound,
+    Checking,
+    Detached,
+    Informing,
+    Init,
+    Rebinding,
+    Record,
+    Renewing,
+    Requesting,
+    Selecting,
+    Stopped,
+)
+from .replies import Offer, kind_text
+from .state import ClientState
+from .table import Trigger
 
-Result = tuple[ClientState, tuple[Action, ...]]
+__all__ = ["Move", "Outcome", "ack_move", "backoff", "bind_move", "discard", "discover_move",
+           "expire_move", "inform_move", "new_xid", "rebind_move", "renew_move",
+           "renewal_retry", "request_move", "restart_move", "restart_wait", "secs_since",
+           "send", "startup_delay"]
 
 
-def earliest(*times: float | None) -> float | None:
-    present = [t for t in times if t is not None]
-    return min(present) if present else None
+@dataclass(frozen=True, slots=True)
+class Move:
+    """What an event turned out to mean (``trigger``), the state it leads to, and the actions."""
+
+    trigger: Trigger
+    state: ClientState
+    actions: tuple[Action, ...] = ()
 
 
-def due(at: float | None, now: float) -> bool:
-    return at is not None and now >= at
+#: A handler's result: a move, a discarded message, or nothing to do.
+Outcome = Move | Discard | None
+
+
+def discard(message: Message | None, reason: str) -> Discard:
+    return Discard(reason=reason, message=message)
+
+
+def unexpected(state: ClientState, message: Message) -> Discard:
+    return discard(message, f"{kind_text(message)} is not expected in {state.phase.value}")
 
 
 def new_xid(rng: random.Random) -> int:
@@ -43,11 +77,16 @@ def new_xid(rng: random.Random) -> int:
     return rng.getrandbits(32)
 
 
-def secs_since(state: ClientState, now: float) -> int:
+def secs_since(start: float, now: float) -> int:
     # Table 5: 'secs' is "0 or seconds since DHCP process started".
-    if state.started_at is None:
-        return 0
-    return max(0, min(0xFFFF, int(now - state.started_at)))
+    return max(0, min(0xFFFF, int(now - start)))
+
+
+def startup_delay(config: ClientConfig, rng: random.Random) -> float:
+    # RFC 2131 section 4.4.1: "The client SHOULD wait a random time between
+    # one and ten seconds to desynchronize the use of DHCP at startup."
+    low, high = config.startup_delay
+    return rng.uniform(low, high) if high > 0 else 0.0
 
 
 def backoff(config: ClientConfig, attempts: int, rng: random.Random) -> float:
@@ -64,6 +103,22 @@ def backoff(config: ClientConfig, attempts: int, rng: random.Random) -> float:
     return base + rng.uniform(-config.jitter, config.jitter)
 
 
+def restart_wait(config: ClientConfig, setbacks: int, rng: random.Random) -> float:
+    """The wait in INIT after the ``setbacks``-th setback in a row (0: none).
+
+    RFC 2131 section 3.1 step 5 asks for a pause only after a DECLINE ("to
+    avoid excessive network traffic in case of looping"); a server that
+    NAKs every REQUEST, or offers but never acknowledges, loops the same
+    way. The wait is uniform in [d, 2d], d doubling from
+    ``config.restart_delay`` up to ``config.max_restart_delay``: random, so
+    that clients NAKed together do not come back together.
+    """
+    if setbacks <= 0:
+        return 0.0
+    base = min(config.restart_delay * (1 << min(setbacks - 1, 30)), config.max_restart_delay)
+    return rng.uniform(base, 2 * base)
+
+
 def renewal_retry(config: ClientConfig, now: float, target: float | None) -> float:
     """RFC 2131 section 4.4.5: "In both RENEWING and REBINDING states, if the
     client receives no response to its DHCPREQUEST message, the client SHOULD
@@ -76,47 +131,35 @@ def renewal_retry(config: ClientConfig, now: float, target: float | None) -> flo
     return now + max(config.renew_min_interval, (target - now) / 2)
 
 
-def kind(message: Message) -> str:
-    kind = message.message_type
-    if isinstance(kind, MessageType):
-        return f"DHCP{kind.name}"
-    return "a BOOTP message" if kind is None else f"message type {kind}"
-
-
-def discard(state: ClientState, message: Message, reason: str) -> Result:
-    return state, (Discard(reason=reason, message=message),)
-
-
-def unexpected(state: ClientState, message: Message) -> Result:
-    return discard(state, message, f"{kind(message)} is not expected in {state.phase.value}")
-
-
-def quiet(state: ClientState) -> ClientState:
-    """The state without an exchange in progress."""
-    return dataclasses.replace(
-        state, xid=0, started_at=None, secs=0, attempts=0, retransmit_at=None, wake_at=None,
-        offer=None, offers=(), window_end=None)
-
-
-def server_text(message: Message) -> str:
-    text = option(message.options, codes.MESSAGE)
-    return f": {text!r}" if isinstance(text, str) and text else ""
-
-
 def send(message: Message, destination: IPv4Address = BROADCAST,
-          source: IPv4Address = ZERO_ADDRESS) -> Send:
+         source: IPv4Address = ZERO_ADDRESS) -> Send:
     return Send(message=message, destination=destination, port=SERVER_PORT, source=source)
 
 
-def restart(state: ClientState, now: float, *, after: float = 0.0,
-             keep_lease: bool = True) -> ClientState:
-    """INIT, to send a DISCOVER ``after`` seconds from now."""
-    return dataclasses.replace(
-        quiet(state), phase=State.INIT, wake_at=now + after,
-        lease=state.lease if keep_lease else None)
+def _moved(state: ClientState, record: Record, setbacks: int | None = None) -> ClientState:
+    return ClientState(config=state.config, record=record,
+                       setbacks=state.setbacks if setbacks is None else setbacks)
 
 
-def expire(state: ClientState, now: float) -> Result:
+# -- restarting ---------------------------------------------------------------------------
+
+def restart_move(state: ClientState, trigger: Trigger, now: float, *, wait: float = 0.0,
+                 previous: Lease | None = None, setbacks: int | None = None,
+                 actions: tuple[Action, ...] = ()) -> Move:
+    """-> INIT, to send a DISCOVER ``wait`` seconds from now."""
+    return Move(trigger, _moved(state, Init(wake_at=now + wait, previous=previous), setbacks),
+                actions)
+
+
+def setback_move(state: ClientState, trigger: Trigger, now: float, rng: random.Random, *,
+                 least: float = 0.0, actions: tuple[Action, ...] = ()) -> Move:
+    """-> INIT after one more setback in a row: the wait of :func:`restart_wait`."""
+    setbacks = state.setbacks + 1
+    wait = max(least, restart_wait(state.config, setbacks, rng))
+    return restart_move(state, trigger, now, wait=wait, setbacks=setbacks, actions=actions)
+
+
+def expire_move(state: ClientState, lease: Lease, now: float) -> Move:
     """RFC 2131 section 4.4.5: "If the lease expires before the client
     receives a DHCPACK, the client moves to INIT state, MUST immediately stop
     any other network processing and requests network initialization
@@ -125,24 +168,22 @@ def expire(state: ClientState, now: float) -> Result:
     must immediately discontinue use of the previous network address and may
     inform local users of the problem."
     """
-    lease = state.lease
-    assert lease is not None
     actions: list[Action] = []
     if state.configured:
         actions.append(Deconfigure(address=lease.address))
     actions.append(Notify(text=f"the lease of {lease.address} expired"))
-    return restart(state, now), tuple(actions)
-
-
-def lease_expired(state: ClientState, now: float) -> bool:
-    return (state.phase in HOLDING and state.lease is not None
-            and state.lease.expired(now))
+    # Section 4.4.5: "If the client then receives a DHCPACK allocating that
+    # client its previous network address, the client SHOULD continue network
+    # processing": the DISCOVER suggests it again.
+    return restart_move(state, Trigger.LEASE_EXPIRED, now, previous=lease,
+                        actions=tuple(actions))
 
 
 # -- starting exchanges -------------------------------------------------------------------
 
-def start_discover(state: ClientState, now: float, rng: random.Random) -> Result:
-    """INIT -> SELECTING.
+def discover_move(state: ClientState, now: float, rng: random.Random,
+                  previous: Lease | None) -> Move:
+    """INIT or V6ONLY-WAIT -> SELECTING.
 
     RFC 2131 section 4.4.1: "The client generates and records a random
     transaction identifier and inserts that identifier into the 'xid' field.
@@ -152,16 +193,15 @@ def start_discover(state: ClientState, now: float, rng: random.Random) -> Result
     "The client MAY suggest a network address": the one it last held.
     """
     xid = new_xid(rng)
-    previous = state.lease.address if state.lease is not None else None
-    message = discover(state.config, xid=xid, secs=0, requested=previous)
-    new = dataclasses.replace(
-        quiet(state), phase=State.SELECTING, xid=xid, started_at=now, secs=0, attempts=1,
-        retransmit_at=now + backoff(state.config, 1, rng))
-    return new, (send(message),)
+    message = discover(state.config, xid=xid, secs=0,
+                       requested=None if previous is None else previous.address)
+    record = Selecting(xid=xid, sent_at=now, attempts=1,
+                       retransmit_at=now + backoff(state.config, 1, rng), previous=previous)
+    return Move(Trigger.WAIT_OVER, _moved(state, record), (send(message),))
 
 
-def start_request(state: ClientState, offer: Message, now: float,
-                   rng: random.Random) -> Result:
+def request_move(state: ClientState, selecting: Selecting, offer: Offer, now: float,
+                 rng: random.Random) -> Move:
     """SELECTING -> REQUESTING.
 
     RFC 2131 section 3.1 step 3: "The client broadcasts a DHCPREQUEST
@@ -171,47 +211,19 @@ def start_request(state: ClientState, offer: Message, now: float,
     ... the DHCPREQUEST message MUST use the same value in the DHCP message
     header's 'secs' field and be sent to the same IP broadcast address as the
     original DHCPDISCOVER message." Section 4.4.1: "The DHCPREQUEST message
-    contains the same 'xid' as the DHCPOFFER message." Section 4.3.2: "'ciaddr'
-    MUST be zero".
+    contains the same 'xid' as the DHCPOFFER message." The time of this first
+    REQUEST is the one the lease will count from.
     """
-    server = server_identifier(offer.options)
-    message = request(state.config, xid=state.xid, secs=state.secs,
-                      requested=offer.yiaddr, server=server)
-    new = dataclasses.replace(
-        state, phase=State.REQUESTING, offer=offer, offers=(), window_end=None, attempts=1,
-        retransmit_at=now + backoff(state.config, 1, rng))
-    return new, (send(message),)
+    message = request(state.config, state="SELECTING", xid=selecting.xid, secs=selecting.secs,
+                      address=offer.address, server=offer.server)
+    record = Requesting(xid=selecting.xid, sent_at=now, attempts=1,
+                        retransmit_at=now + backoff(state.config, 1, rng), offer=offer,
+                        secs=selecting.secs, previous=selecting.previous)
+    return Move(Trigger.OFFER_SELECTED, _moved(state, record), (send(message),))
 
 
-def start_reboot(state: ClientState, now: float, rng: random.Random) -> Result:
-    """INIT-REBOOT -> REBOOTING.
-
-    RFC 2131 section 4.4.2: "The client MUST insert its known network address
-    as a 'requested IP address' option in the DHCPREQUEST message ... The
-    client generates and records a random transaction identifier ... The
-    client MUST NOT include a 'server identifier' in the DHCPREQUEST message.
-    The client then broadcasts the DHCPREQUEST". Section 3.2 step 1: "it MUST
-    NOT fill in the 'ciaddr' field."
-    """
-    lease = state.lease
-    assert lease is not None
-    xid = new_xid(rng)
-    message = request(state.config, xid=xid, secs=0, requested=lease.address)
-    new = dataclasses.replace(
-        quiet(state), phase=State.REBOOTING, xid=xid, started_at=now, attempts=1,
-        retransmit_at=now + backoff(state.config, 1, rng))
-    return new, (send(message),)
-
-
-def renewal_message(state: ClientState, now: float) -> Message:
-    lease = state.lease
-    assert lease is not None
-    # Table 4: RENEWING and REBINDING: 'server identifier' MUST NOT,
-    # 'requested IP address' MUST NOT, 'ciaddr' the client's IP address.
-    return request(state.config, xid=state.xid, secs=secs_since(state, now), ciaddr=lease.address)
-
-
-def start_renewing(state: ClientState, now: float, rng: random.Random) -> Result:
+def renew_move(state: ClientState, trigger: Trigger, lease: Lease, now: float,
+               rng: random.Random) -> Move:
     """BOUND -> RENEWING (T1, FORCERENEW, or the caller's wish).
 
     RFC 2131 section 4.4.5: "At time T1 the client moves to RENEWING state and
@@ -224,39 +236,42 @@ def start_renewing(state: ClientState, now: float, rng: random.Random) -> Result
     provided in the 'server identifier' option for any unicast requests to
     the DHCP server."
     """
-    lease = state.lease
-    assert lease is not None
-    new = dataclasses.replace(
-        quiet(state), phase=State.RENEWING, xid=new_xid(rng), started_at=now, attempts=1,
-        retransmit_at=renewal_retry(state.config, now, lease.rebind_at))
-    destination = lease.server_identifier or BROADCAST
-    return new, (send(renewal_message(new, now), destination, lease.address),)
+    record = Renewing(xid=new_xid(rng), sent_at=now, attempts=1,
+                      retransmit_at=renewal_retry(state.config, now, lease.rebind_at),
+                      lease=lease)
+    return Move(trigger, _moved(state, record), (renewal_send(state.config, record, now),))
 
 
-def start_rebinding(state: ClientState, now: float, rng: random.Random) -> Result:
+def rebind_move(state: ClientState, lease: Lease, now: float, rng: random.Random) -> Move:
     """BOUND or RENEWING -> REBINDING at T2.
 
     RFC 2131 section 4.4.5: "If no DHCPACK arrives before time T2, the client
     moves to REBINDING state and sends (via broadcast) a DHCPREQUEST message
     to extend its lease. The client sets the 'ciaddr' field in the
     DHCPREQUEST to its current network address. The client MUST NOT include
-    a 'server identifier' in the DHCPREQUEST message." Section 4.3.2: "This
-    message MUST be broadcast to the 0xffffffff IP broadcast address."
-    Coming from RENEWING the xid stays, so a late answer to the unicast
-    REQUEST is still taken.
+    a 'server identifier' in the DHCPREQUEST message." A new xid: the lease
+    an ACK brings then counts from this first broadcast REQUEST, which is
+    the one it answers.
     """
-    lease = state.lease
-    assert lease is not None
-    base = state if state.phase is State.RENEWING else dataclasses.replace(
-        quiet(state), xid=new_xid(rng), started_at=now)
-    new = dataclasses.replace(
-        base, phase=State.REBINDING, attempts=1,
-        retransmit_at=renewal_retry(state.config, now, lease.expires_at))
-    return new, (send(renewal_message(new, now), BROADCAST, lease.address),)
+    record = Rebinding(xid=new_xid(rng), sent_at=now, attempts=1,
+                       retransmit_at=renewal_retry(state.config, now, lease.expires_at),
+                       lease=lease)
+    return Move(Trigger.T2, _moved(state, record), (renewal_send(state.config, record, now),))
 
 
-def start_inform(state: ClientState, address: IPv4Address, server: IPv4Address | None,
-                  now: float, rng: random.Random) -> Result:
+def renewal_send(config: ClientConfig, record: Renewing | Rebinding, now: float) -> Send:
+    """The REQUEST of RENEWING or REBINDING; table 4 says where it goes."""
+    lease = record.lease
+    row = record.phase.value
+    message = request(config, state=row, xid=record.xid, secs=secs_since(record.sent_at, now),
+                      address=lease.address)
+    unicast = delivery(row) == "unicast" and lease.server_identifier is not None
+    destination = lease.server_identifier if unicast else None
+    return send(message, destination or BROADCAST, lease.address)
+
+
+def inform_move(state: ClientState, trigger: Trigger, wish: InformRequested, now: float,
+                rng: random.Random) -> Move:
     """-> INFORMING.
 
     RFC 2131 section 4.4.3: "The client generates and records a random
@@ -267,103 +282,67 @@ def start_inform(state: ClientState, address: IPv4Address, server: IPv4Address |
     (all 1s) broadcast address."
     """
     xid = new_xid(rng)
-    message = inform(state.config, xid=xid, secs=0, address=address)
-    new = dataclasses.replace(
-        quiet(state), phase=State.INFORMING, lease=None, xid=xid, started_at=now, attempts=1,
-        retransmit_at=now + backoff(state.config, 1, rng), inform_address=address,
-        inform_server=server)
-    return new, (send(message, server or BROADCAST, address),)
+    message = inform(state.config, xid=xid, secs=0, address=wish.address)
+    record = Informing(xid=xid, sent_at=now, attempts=1,
+                       retransmit_at=now + backoff(state.config, 1, rng), address=wish.address,
+                       server=wish.server)
+    return Move(trigger, _moved(state, record),
+                (send(message, wish.server or BROADCAST, wish.address),))
+
+
+def stop_move(state: ClientState, trigger: Trigger, record: Stopped | Detached) -> Move:
+    """-> STOPPED or LINK-DOWN; the address is given up if it was in use."""
+    lease = state.lease
+    actions: tuple[Action, ...] = ()
+    if state.configured and lease is not None:
+        actions = (Deconfigure(address=lease.address),)
+    return Move(trigger, _moved(state, record), actions)
 
 
 # -- binding ------------------------------------------------------------------------------
 
-def enter_bound(state: ClientState, lease: Lease, now: float, rng: random.Random,
-                 actions: tuple[Action, ...] = ()) -> Result:
-    """-> BOUND with ``lease`` configured, or further when its times have passed.
+def bind_move(state: ClientState, trigger: Trigger, lease: Lease,
+              actions: tuple[Action, ...] = (), *, announce: bool = False) -> Move:
+    """-> BOUND with ``lease`` configured; the setbacks count starts again.
 
     Figure 5: "DHCPACK / Record lease, set timers T1, T2". A lease whose T1
-    or T2 has already passed (a slow probe, a remembered lease) goes on to
-    RENEWING or REBINDING at once; an expired one is not used.
+    or T2 has already passed goes on to RENEWING or REBINDING at once: the
+    next table lookup, made by :func:`~dhcpwire.client.step`.
     """
-    if lease.expired(now):
-        gone = list(actions)
-        old = state.lease
-        if state.configured and old is not None and not any(
-                isinstance(a, Deconfigure) for a in gone):
-            gone.append(Deconfigure(address=old.address))
-        gone.append(Notify(text=f"the lease of {lease.address} expired before it was used"))
-        return restart(dataclasses.replace(state, lease=lease), now), tuple(gone)
-    bound = dataclasses.replace(quiet(state), phase=State.BOUND, lease=lease)
-    actions = (*actions, Configure(lease=lease))
-    if due(lease.rebind_at, now):
-        new, more = start_rebinding(bound, now, rng)
-        return new, actions + more
-    if due(lease.renew_at, now):
-        new, more = start_renewing(bound, now, rng)
-        return new, actions + more
-    return bound, actions
+    more: tuple[Action, ...] = (Configure(lease=lease),)
+    if announce:
+        # RFC 2131 section 4.4.1: "The client SHOULD broadcast an ARP reply to
+        # announce the client's new IP address and clear any outdated ARP
+        # cache entries in hosts on the client's subnet."
+        more += (Announce(address=lease.address),)
+    return Move(trigger, _moved(state, Bound(lease=lease), setbacks=0), actions + more)
 
 
-def bind_new(state: ClientState, lease: Lease, now: float, rng: random.Random,
-              actions: tuple[Action, ...] = ()) -> Result:
-    """A new address: probe it first when configured to.
+def ack_move(state: ClientState, lease: Lease, message: Message, now: float,
+             actions: tuple[Action, ...] = ()) -> Move | Discard:
+    """A DHCPACK's lease: probed first when it is a new address and the
+    client probes, else bound; discarded if it has already expired.
 
     RFC 2131 section 4.4.1: "The client SHOULD perform a check on the
     suggested address to ensure that the address is not already in use. For
     example, if the client is on a network that supports ARP, the client may
     issue an ARP request for the suggested request."
     """
+    if lease.expired(now):
+        return discard(message, f"the lease of {lease.address} ended at {lease.expires_at:g}, "
+                                f"before its {kind_text(message)} arrived (it counts from "
+                                f"{lease.bound_at:g}, when the request was first sent)")
     old = state.lease
+    in_use = old if state.configured else None
     if old is not None and old.address != lease.address:
-        # Section 4.4.5: "If the client is given a new network address, it
-        # MUST NOT continue using the previous network address and SHOULD
-        # notify the local users of the problem."
+        if in_use is not None:
+            # Section 4.4.5: "If the client is given a new network address, it
+            # MUST NOT continue using the previous network address and SHOULD
+            # notify the local users of the problem."
+            actions = (*actions, Deconfigure(address=in_use.address))
         actions = (*actions, Notify(text=f"{lease.address} replaces the address "
                                          f"{old.address} held before"))
-    if state.config.probe and not lease.expired(now):
-        new = dataclasses.replace(quiet(state), phase=State.CHECKING, lease=lease)
-        return new, (*actions, Probe(address=lease.address))
-    return enter_bound(state, lease, now, rng, actions)
-
-
-def with_nonce(state: ClientState, lease: Lease, ack: Message) -> Lease:
-    """RFC 6704 section 3.1.4: "The client MUST record the Forcerenew Nonce
-    from any valid ACK it receives, if the ACK contains one." Section 3.1.3:
-    the server "SHOULD NOT include the nonce in an ACK when responding to a
-    renew unless a new nonce was generated", so an ACK without one from the
-    same server keeps the nonce recorded before."""
-    if not state.config.forcerenew_nonce:
-        return lease
-    found = nonce_from(ack)
-    if found is not None:
-        nonce, replay = found
-        return dataclasses.replace(lease, nonce=nonce, replay=replay)
-    old = state.lease
-    if old is not None and old.nonce is not None and (
-            old.server_identifier == lease.server_identifier):
-        return dataclasses.replace(lease, nonce=old.nonce, replay=old.replay)
-    return lease
-
-
-def lease_of(state: ClientState, ack: Message, server: IPv4Address | None) -> Lease | str:
-    """The lease of ``ack``; ``server`` stands in for a missing option 54
-    only where the client knows whom it asked (REQUESTING, RENEWING)."""
-    assert state.started_at is not None
-    if server is None and server_identifier(ack.options) is None:
-        # Table 3 makes 'server identifier' MUST in a DHCPACK; without it the
-        # lease could not be renewed by unicast (table 4, RENEWING).
-        return f"{kind(ack)} without a server identifier (option 54)"
-    found = lease_from_ack(ack, bound_at=state.started_at, server=server)
-    if isinstance(found, str):
-        # Section 4.4.5: "T1 MUST be earlier than T2, which, in turn, MUST be
-        # earlier than the time at which the client's lease will expire."
-        return f"{kind(ack)} gives no usable lease: {found}"
-    return with_nonce(state, found, ack)
-
-
-def server_mismatch(message: Message, expected: IPv4Address | None) -> str | None:
-    sid = option(message.options, codes.SERVER_IDENTIFIER)
-    if expected is not None and isinstance(sid, IPv4Address) and sid != expected:
-        return f"{kind(message)} from server {sid}, not {expected}"
-    return None
-
+    if state.config.probe and (in_use is None or in_use.address != lease.address):
+        return Move(Trigger.ACK_PROBE, _moved(state, Checking(lease=lease)),
+                    (*actions, Probe(address=lease.address)))
+    return bind_move(state, Trigger.ACK, lease, actions)

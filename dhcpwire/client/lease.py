@@ -2,79 +2,36 @@
 
 Rules of this module:
 
-* A :class:`Lease` is built from a DHCPACK by :func:`lease_from_ack`, which
-  either returns the lease or the reason the ACK cannot give one; the
-  reason becomes a ``Discard`` in the state machine.
+* A :class:`Lease` is a frozen value. The state machine builds it from a
+  DHCPACK whose options were all checked when the message arrived
+  (:mod:`.replies`); it never reads a peer's option again afterwards.
 * Times are relative on the wire and absolute in a lease: ``bound_at`` is
-  the caller's clock at the start of the exchange, and ``renew_at``,
-  ``rebind_at``, ``expires_at`` follow from it; ``None`` is "never"
-  (RFC 2131 section 3.3: 0xffffffff is "infinity").
-* Options read from a peer may be malformed (a lenient decode keeps raw
-  bytes): every typed read here checks the type and treats a bad value as
-  absent, so nothing a server sends can raise.
+  the caller's clock when the REQUEST that the ACK answers was first sent
+  (RFC 2131 section 4.4.1, "the time at which the original request was
+  sent"), and ``renew_at``, ``rebind_at``, ``expires_at`` follow from it;
+  ``None`` is "never" (RFC 2131 section 3.3: 0xffffffff is "infinity").
+* :meth:`Lease.to_json` and :meth:`Lease.from_json` round-trip a lease
+  through plain JSON data; anything else given to ``from_json`` raises
+  :class:`~dhcpwire.DataError`.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
-from typing import Any
+from typing import Any, Final
 
-from ..wire import codes
 from ..wire.constants import INFINITE
-from ..wire.errors import DhcpwireError
-from ..wire.message import Message
+from ..wire.errors import DataError, DhcpwireError
 from ..wire.options import Options
 from ..wire.values import ClasslessRoute
 
-__all__ = ["INFINITE", "Lease", "lease_from_ack", "lease_from_inform", "lease_times",
-           "server_identifier", "usable_address"]
+__all__ = ["INFINITE", "Lease", "lease_times", "usable_address"]
 
-
-_EMPTY = Options()
-_BROADCAST = IPv4Address("255.255.255.255")
-
-
-# -- typed reads that never raise ------------------------------------------------
-
-def option(options: Options, code: int) -> Any:
-    """The typed value of ``code``, or ``None`` when absent or malformed."""
-    if code not in options:
-        return None
-    try:
-        return options[code]
-    except DhcpwireError:
-        return None
-
-
-def _address(options: Options, code: int) -> IPv4Address | None:
-    value = option(options, code)
-    return value if isinstance(value, IPv4Address) else None
-
-
-def _addresses(options: Options, code: int) -> tuple[IPv4Address, ...]:
-    value = option(options, code)
-    if isinstance(value, tuple) and all(isinstance(a, IPv4Address) for a in value):
-        return value
-    return ()
-
-
-def _int(options: Options, code: int) -> int | None:
-    value = option(options, code)
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _text(options: Options, code: int) -> str | None:
-    value = option(options, code)
-    return value if isinstance(value, str) else None
-
-
-def _names(options: Options, code: int) -> tuple[str, ...]:
-    value = option(options, code)
-    if isinstance(value, tuple) and all(isinstance(n, str) for n in value):
-        return value
-    return ()
+_EMPTY: Final = Options()
+_BROADCAST: Final = IPv4Address("255.255.255.255")
 
 
 def usable_address(address: IPv4Address) -> bool:
@@ -83,58 +40,7 @@ def usable_address(address: IPv4Address) -> bool:
                 or address.is_loopback or address.is_reserved)
 
 
-def server_identifier(options: Options) -> IPv4Address | None:
-    """Option 54 when it is an address a client can send to, else ``None``.
-
-    RFC 2131 section 4.1: "DHCP clients MUST use the IP address provided in
-    the 'server identifier' option for any unicast requests to the DHCP
-    server", so 0.0.0.0, broadcast or multicast there counts as no server
-    identifier at all.
-    """
-    value = _address(options, codes.SERVER_IDENTIFIER)
-    return value if value is not None and usable_address(value) else None
-
-
-def _classful(destination: IPv4Address) -> IPv4Network:
-    # Option 33 has no masks: "it is assumed that the subnet mask is implicit
-    # in whatever network number is specified" (RFC 3442, introduction), i.e.
-    # the class of the address; host bits beyond it make a host route.
-    first = int(destination) >> 24
-    width = 8 if first < 128 else 16 if first < 192 else 24 if first < 224 else 32
-    net = IPv4Network((int(destination), width), strict=False)
-    if net.network_address != destination:
-        return IPv4Network((int(destination), 32))
-    return net
-
-
-def _routes(options: Options) -> tuple[tuple[IPv4Address, ...], tuple[ClasslessRoute, ...]]:
-    """(routers, routes) by RFC 3442's rules for options 121, 3 and 33."""
-    classless = option(options, codes.CLASSLESS_STATIC_ROUTE)
-    if isinstance(classless, tuple) and all(isinstance(r, ClasslessRoute) for r in classless):
-        # RFC 3442: "If the DHCP server returns both a Classless Static Routes
-        # option and a Router option, the DHCP client MUST ignore the Router
-        # option. Similarly, ... MUST ignore the Static Routes option."
-        # "the DHCP client MUST zero any bits in the subnet number where the
-        # corresponding bit in the mask is zero" (the codec's IPv4Network does).
-        return (), classless
-    routers = _addresses(options, codes.ROUTER)
-    pairs = option(options, codes.STATIC_ROUTE)
-    routes: list[ClasslessRoute] = []
-    if isinstance(pairs, tuple):
-        for pair in pairs:
-            if not (isinstance(pair, tuple) and len(pair) == 2):
-                continue
-            dest, router = pair
-            # RFC 2132 section 5.8: "The default route (0.0.0.0) is an illegal
-            # destination for a static route."
-            if isinstance(dest, IPv4Address) and isinstance(router, IPv4Address) and int(dest):
-                routes.append(ClasslessRoute(_classful(dest), router))
-    return routers, tuple(routes)
-
-
-# -- times -----------------------------------------------------------------------
-
-def lease_times(lease_time: int | None, t1: int | None, t2: int | None
+def lease_times(lease_time: int, t1: int | None, t2: int | None
                 ) -> tuple[float | None, float | None] | str:
     """(T1, T2) in seconds (``None``: never) for a lease, or why it is unusable.
 
@@ -145,10 +51,6 @@ def lease_times(lease_time: int | None, t1: int | None, t2: int | None
     below T2, is replaced by the default; a default T1 that would not be
     below a server's short T2 keeps the defaults' ratio (T2 x 4/7).
     """
-    if lease_time is None:
-        # RFC 2131 table 3: 'IP address lease time' is MUST in a DHCPACK
-        # to a DHCPREQUEST.
-        return "no lease time (option 51)"
     if lease_time == 0:
         return "a lease time of 0 seconds"
     infinite = lease_time == INFINITE
@@ -176,7 +78,7 @@ class Lease:
     Addresses are ``IPv4Address``; ``routes`` follow RFC 3442 (option 121
     when present, in place of options 3 and 33; else option 33 with classful
     masks); a route whose router is 0.0.0.0 is on-link. ``options`` holds
-    every option of the ACK for anything not typed here.
+    every well-formed option of the ACK for anything not typed here.
     """
 
     address: IPv4Address
@@ -195,12 +97,13 @@ class Lease:
     #: T1 and T2 as used, in seconds after ``bound_at``; ``None``: never.
     renewal_time: float | None = None
     rebinding_time: float | None = None
-    #: The caller's clock when the exchange that got the lease began.
+    #: The caller's clock when the REQUEST (or, with rapid commit, the
+    #: DISCOVER) that the ACK answers was first sent; the times count from it.
     bound_at: float = 0.0
     renew_at: float | None = None
     rebind_at: float | None = None
     expires_at: float | None = None
-    #: All options of the ACK.
+    #: The well-formed options of the ACK.
     options: Options = _EMPTY
     #: RFC 6704 Forcerenew nonce from the server, and the last replay
     #: detection value accepted from it.
@@ -210,9 +113,21 @@ class Lease:
     def __post_init__(self) -> None:
         if not isinstance(self.address, IPv4Address):
             object.__setattr__(self, "address", IPv4Address(self.address))
-        times = [t for t in (self.renew_at, self.rebind_at, self.expires_at) if t is not None]
-        if times != sorted(times):
+        times = [t for t in (self.bound_at, self.renew_at, self.rebind_at, self.expires_at)
+                 if t is not None]
+        for t in times:
+            if isinstance(t, bool) or not isinstance(t, (int, float)):
+                raise TypeError(f"lease times are numbers, not {type(t).__name__}")
+            if not math.isfinite(t):
+                raise ValueError("lease times must be finite")
+        if times[1:] != sorted(times[1:]):
             raise ValueError("lease times must satisfy renew_at <= rebind_at <= expires_at")
+
+    @property
+    def held(self) -> bool:
+        """True for a lease (it has a lease time and a server); False for the
+        configuration a DHCPINFORM brought."""
+        return self.lease_time is not None and self.server_identifier is not None
 
     def shifted(self, seconds: float) -> Lease:
         """The same lease on a clock ``seconds`` ahead (after a restart)."""
@@ -255,97 +170,90 @@ class Lease:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any], *, shift: float = 0.0) -> Lease:
-        """The lease of ``to_json`` data, its times moved by ``shift`` seconds."""
-        def addr(a: str | None) -> IPv4Address | None:
-            return None if a is None else IPv4Address(a)
-        lease = cls(
-            address=IPv4Address(data["address"]),
-            server_identifier=addr(data["server_identifier"]),
-            subnet_mask=addr(data["subnet_mask"]),
-            broadcast_address=addr(data["broadcast_address"]),
-            routers=tuple(IPv4Address(a) for a in data["routers"]),
-            routes=tuple(ClasslessRoute(IPv4Network(d), IPv4Address(r))
-                         for d, r in data["routes"]),
-            dns_servers=tuple(IPv4Address(a) for a in data["dns_servers"]),
-            domain_name=data["domain_name"],
-            domain_search=tuple(data["domain_search"]),
-            ntp_servers=tuple(IPv4Address(a) for a in data["ntp_servers"]),
-            mtu=data["mtu"],
-            lease_time=data["lease_time"],
-            renewal_time=data["renewal_time"],
-            rebinding_time=data["rebinding_time"],
-            bound_at=data["bound_at"],
-            renew_at=data["renew_at"],
-            rebind_at=data["rebind_at"],
-            expires_at=data["expires_at"],
-            options=Options.from_raw([(c, bytes.fromhex(v)) for c, v in data["options"]]),
-            nonce=None if data["nonce"] is None else bytes.fromhex(data["nonce"]),
-            replay=data["replay"],
-        )
+    def from_json(cls, data: Any, *, shift: float = 0.0) -> Lease:
+        """The lease of ``to_json`` data, its times moved by ``shift`` seconds.
+
+        Raises :class:`~dhcpwire.DataError` for data that is not a lease
+        (missing or mistyped keys, bad addresses, malformed options).
+        """
+        if not isinstance(data, dict):
+            raise DataError(f"a lease is a JSON object, not {type(data).__name__}")
+        try:
+            lease = cls(**_lease_arguments(data))
+        except DataError:
+            raise
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
+            raise DataError(f"lease: {type(exc).__name__}: {exc}") from exc
         return lease.shifted(shift) if shift else lease
 
 
-def _parameters(options: Options) -> dict[str, Any]:
-    routers, routes = _routes(options)
+def _addr(text: Any) -> IPv4Address | None:
+    if text is None:
+        return None
+    if not isinstance(text, str):
+        raise TypeError(f"an address is text, not {type(text).__name__}")
+    return IPv4Address(text)
+
+
+def _addrs(items: Any) -> tuple[IPv4Address, ...]:
+    if any(not isinstance(a, str) for a in items):
+        raise TypeError("a list of addresses holds text only")
+    return tuple(IPv4Address(a) for a in items)
+
+
+def _int(value: Any) -> int | None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise TypeError(f"expected an integer, not {type(value).__name__}")
+    return value
+
+
+def _float(value: Any) -> float | None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        raise TypeError(f"expected a number, not {type(value).__name__}")
+    return None if value is None else float(value)
+
+
+def _text(value: Any) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"expected text, not {type(value).__name__}")
+    return value
+
+
+def _options(items: Any) -> Options:
+    raw = [(int(code), bytes.fromhex(value)) for code, value in items]
+    options = Options.from_raw(raw)
+    for code, _ in raw:
+        try:
+            options[code]
+        except DhcpwireError as exc:
+            raise DataError(f"lease: option {code} is malformed: {exc}") from exc
+    return options
+
+
+def _lease_arguments(data: dict[str, Any]) -> dict[str, Any]:
+    bound_at = _float(data["bound_at"])
+    nonce = _text(data["nonce"])
     return {
-        "subnet_mask": _address(options, codes.SUBNET_MASK),
-        "broadcast_address": _address(options, codes.BROADCAST_ADDRESS),
-        "routers": routers,
-        "routes": routes,
-        "dns_servers": _addresses(options, codes.DOMAIN_NAME_SERVER),
-        "domain_name": _text(options, codes.DOMAIN_NAME),
-        "domain_search": _names(options, codes.DOMAIN_SEARCH),
-        "ntp_servers": _addresses(options, codes.NTP_SERVERS),
-        "mtu": _int(options, codes.INTERFACE_MTU),
-        "options": options,
+        "address": _addr(data["address"]),
+        "server_identifier": _addr(data["server_identifier"]),
+        "subnet_mask": _addr(data["subnet_mask"]),
+        "broadcast_address": _addr(data["broadcast_address"]),
+        "routers": _addrs(data["routers"]),
+        "routes": tuple(ClasslessRoute(IPv4Network(d), IPv4Address(r))
+                        for d, r in data["routes"]),
+        "dns_servers": _addrs(data["dns_servers"]),
+        "domain_name": _text(data["domain_name"]),
+        "domain_search": tuple(str(_text(n)) for n in data["domain_search"]),
+        "ntp_servers": _addrs(data["ntp_servers"]),
+        "mtu": _int(data["mtu"]),
+        "lease_time": _int(data["lease_time"]),
+        "renewal_time": _float(data["renewal_time"]),
+        "rebinding_time": _float(data["rebinding_time"]),
+        "bound_at": 0.0 if bound_at is None else bound_at,
+        "renew_at": _float(data["renew_at"]),
+        "rebind_at": _float(data["rebind_at"]),
+        "expires_at": _float(data["expires_at"]),
+        "options": _options(data["options"]),
+        "nonce": None if nonce is None else bytes.fromhex(nonce),
+        "replay": _int(data["replay"]),
     }
-
-
-def lease_from_ack(ack: Message, *, bound_at: float,
-                   server: IPv4Address | None = None) -> Lease | str:
-    """The lease an ACK to a DISCOVER (rapid commit) or REQUEST gives, or why it gives none.
-
-    ``bound_at`` is when the exchange began: RFC 2131 section 4.4.1, "The
-    client records the lease expiration time as the sum of the time at which
-    the original request was sent and the duration of the lease from the
-    DHCPACK message." ``server`` is the server identifier to assume when the
-    ACK has none (the selected server).
-    """
-    address = ack.yiaddr
-    if not usable_address(address):
-        return f"yiaddr {address} is not an address a host can use"
-    opts = ack.options
-    times = lease_times(_int(opts, codes.IP_ADDRESS_LEASE_TIME),
-                        _int(opts, codes.RENEWAL_TIME), _int(opts, codes.REBINDING_TIME))
-    if isinstance(times, str):
-        return times
-    renew, rebind = times
-    lease_time = _int(opts, codes.IP_ADDRESS_LEASE_TIME)
-    assert lease_time is not None
-    sid = server_identifier(opts) or server
-    return Lease(
-        address=address,
-        server_identifier=sid,
-        lease_time=lease_time,
-        renewal_time=renew,
-        rebinding_time=rebind,
-        bound_at=bound_at,
-        renew_at=None if renew is None else bound_at + renew,
-        rebind_at=None if rebind is None else bound_at + rebind,
-        expires_at=None if lease_time == INFINITE else bound_at + lease_time,
-        **_parameters(opts),
-    )
-
-
-def lease_from_inform(ack: Message, *, address: IPv4Address, bound_at: float) -> Lease:
-    """The configuration an ACK to a DHCPINFORM gives: parameters for
-    ``address`` (the client's own, externally configured), and no lease times
-    (RFC 2131 section 3.4: the server answers "without ... including lease
-    time parameters"; any it sends are ignored)."""
-    return Lease(
-        address=address,
-        server_identifier=server_identifier(ack.options),
-        bound_at=bound_at,
-        **_parameters(ack.options),
-    )

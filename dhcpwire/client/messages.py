@@ -1,15 +1,18 @@
-"""The messages a client sends (RFC 2131 table 5) and the checks on those it receives.
+"""The messages a client sends, built by RFC 2131 tables 4 and 5.
 
 Rules of this module:
 
-* One builder per message, each following RFC 2131 table 5 (fields and
-  options a client uses) and table 4 (how a REQUEST differs by state). The
-  table's MUST NOT cells are the reason each builder starts from nothing
-  and adds only what its column allows.
+* The builders do not transcribe the tables: each offers everything the
+  client would like to say, and :func:`build` keeps what table 5
+  (:data:`~dhcpwire.protocol.rfc2131.CLIENT_OPTIONS`, read through
+  :func:`~dhcpwire.protocol.rfc2131.client_option_rule`) allows in its
+  column -- for a DHCPREQUEST, the column as table 4
+  (:data:`~dhcpwire.protocol.rfc2131.REQUEST_STATES`) resolves it for the
+  client's state. An option the column says MUST NOT (or SHOULD NOT) is
+  dropped; a MUST missing, or a header field against its cell, raises
+  :class:`TableViolation`: a bug in the client, never the peer's doing.
 * Options go in one order: 53 first, then the identity options, then what
   is asked for, so the messages are easy to read in a capture.
-* :func:`reply_problem` says why a received message is not for this client,
-  or ``None``; it never raises.
 """
 
 from __future__ import annotations
@@ -17,44 +20,105 @@ from __future__ import annotations
 from ipaddress import IPv4Address
 from typing import Any, Final
 
+from ..protocol.rfc2131 import (
+    CLIENT_OPTIONS,
+    REQUEST_STATES,
+    client_field_rule,
+    client_option_rule,
+)
 from ..wire import codes
 from ..wire.constants import BROADCAST_FLAG, MessageType, OpCode
 from ..wire.message import ZERO_ADDRESS, Message
 from ..wire.options import Options
 from .config import ClientConfig
 
-__all__ = ["decline", "discover", "inform", "release", "reply_problem", "request"]
+__all__ = ["LEASE_TIME_OPTIONS", "TableViolation", "build", "decline", "delivery", "discover",
+           "inform", "release", "request"]
 
 #: RFC 6704 section 3.1.2: algorithm 1 (HMAC-MD5) is the one defined.
 NONCE_ALGORITHMS: Final = (1,)
+#: The lease-time parameters: 51, 58 (T1) and 59 (T2).
+LEASE_TIME_OPTIONS: Final = frozenset({codes.IP_ADDRESS_LEASE_TIME, codes.RENEWAL_TIME,
+                                       codes.REBINDING_TIME})
+_DROPPED: Final = frozenset({"MUST NOT", "SHOULD NOT"})
 
 
-def _identity(config: ClientConfig) -> dict[int, Any]:
-    """Option 61, which (when used) every message must carry the same.
+class TableViolation(RuntimeError):
+    """A message the client built breaks a MUST of RFC 2131 table 4 or 5 (a bug)."""
 
-    RFC 2131 section 4.3.2: "If the client uses a 'client identifier' in a
-    DHCPREQUEST message, it MUST use that same 'client identifier' in all
-    subsequent messages."
+
+def build(config: ClientConfig, kind: MessageType, *, xid: int, secs: int = 0,
+          ciaddr: IPv4Address = ZERO_ADDRESS, state: str | None = None,
+          options: dict[int, Any], raw: tuple[tuple[int, bytes], ...] = ()) -> Message:
+    """A client message of ``kind`` holding what table 5 allows of ``options``
+    (typed values) and ``raw`` (value bytes), in that order.
+
+    ``state`` is the table-4 row of a DHCPREQUEST ("SELECTING",
+    "INIT-REBOOT", "RENEWING", "REBINDING"). 'secs' and 'flags' follow their
+    cells ('secs' and 'flags' are 0 in DHCPDECLINE and DHCPRELEASE); 'ciaddr'
+    must match its cell; 'yiaddr', 'siaddr', 'giaddr' and 'hops' are 0.
     """
-    cid = config.identifier
-    return {} if cid is None else {codes.CLIENT_IDENTIFIER: cid}
+    def allowed(code: int) -> bool:
+        return client_option_rule(kind, code, state) not in _DROPPED
+    kept = {code: value for code, value in options.items() if allowed(code)}
+    for code in (codes.MESSAGE_TYPE, *CLIENT_OPTIONS):
+        if client_option_rule(kind, code, state) == "MUST" and code not in kept:
+            raise TableViolation(f"DHCP{kind.name}: table 5 says option {code} MUST appear")
+    if kept.get(codes.MESSAGE_TYPE) != kind:
+        raise TableViolation(f"DHCP{kind.name}: option 53 must say so")
+    ciaddr_rule = client_field_rule(kind, "ciaddr", state)
+    if (ciaddr_rule == "zero") != (ciaddr == ZERO_ADDRESS):
+        raise TableViolation(f"DHCP{kind.name}: 'ciaddr' {ciaddr} breaks table 5's "
+                             f"{ciaddr_rule!r} ({state or 'any state'})")
+    # Table 5, 'secs': "0 or seconds since DHCP process started" ("0" in
+    # DHCPDECLINE and DHCPRELEASE). 'flags': "Set 'BROADCAST' flag if client
+    # requires broadcast reply" ("0" in DHCPDECLINE and DHCPRELEASE); RFC 2131
+    # section 4.1: "A client that cannot receive unicast IP datagrams until
+    # its protocol software has been configured with an IP address SHOULD set
+    # the BROADCAST bit". With 'ciaddr' set, the address is configured.
+    if client_field_rule(kind, "secs", state) == "zero":
+        secs = 0
+    broadcast = config.broadcast and ciaddr == ZERO_ADDRESS
+    flags = BROADCAST_FLAG if broadcast and client_field_rule(kind, "flags", state) == "flags" \
+        else 0
+    opts = Options(kept)
+    for code, value in raw:
+        if allowed(code):
+            opts = opts.set_raw(code, value)
+    # Table 5: 'op' BOOTREQUEST, 'hops' 0, 'yiaddr' 'siaddr' 'giaddr' 0,
+    # 'chaddr' the client's hardware address.
+    return Message(op=OpCode.BOOTREQUEST, htype=config.htype, hlen=len(config.chaddr),
+                   xid=xid, secs=max(0, min(0xFFFF, secs)), flags=flags, ciaddr=ciaddr,
+                   chaddr=config.chaddr, options=opts)
 
 
-def _asks(config: ClientConfig, *, lease_time: bool) -> dict[int, Any]:
-    """The options of DISCOVER, REQUEST and INFORM beyond the identity.
+def _wishes(config: ClientConfig, kind: MessageType) -> dict[int, Any]:
+    """Everything the client would say in a ``kind`` message, before table 5.
 
     RFC 2131 section 4.4.1: "If the client included a list of requested
     parameters in a DHCPDISCOVER message, it MUST include that list in all
-    subsequent messages." RFC 2131 section 3.5: "The client SHOULD include the
-    'maximum DHCP message size' option".
+    subsequent messages." Section 4.3.2: "If the client uses a 'client
+    identifier' in a DHCPREQUEST message, it MUST use that same 'client
+    identifier' in all subsequent messages." Section 3.5: "The client SHOULD
+    include the 'maximum DHCP message size' option".
     """
-    opts: dict[int, Any] = {}
-    if lease_time and config.requested_lease_time is not None:
+    opts: dict[int, Any] = {codes.MESSAGE_TYPE: kind}
+    cid = config.identifier
+    if cid is not None:
+        opts[codes.CLIENT_IDENTIFIER] = cid
+    if config.requested_lease_time is not None:
         opts[codes.IP_ADDRESS_LEASE_TIME] = config.requested_lease_time
     if config.max_message_size is not None:
         opts[codes.MAXIMUM_MESSAGE_SIZE] = config.max_message_size
-    if config.requested_options:
-        opts[codes.PARAMETER_REQUEST_LIST] = config.requested_options
+    prl = config.requested_options
+    if kind is MessageType.INFORM:
+        # Section 4.4.3: "The client SHOULD NOT request lease time
+        # parameters" in a DHCPINFORM (section 3.4: the server answers
+        # "without allocating a new address ... and without including lease
+        # time parameters").
+        prl = tuple(code for code in prl if code not in LEASE_TIME_OPTIONS)
+    if prl:
+        opts[codes.PARAMETER_REQUEST_LIST] = prl
     if config.host_name is not None:
         opts[codes.HOST_NAME] = config.host_name
     if config.fqdn is not None:
@@ -63,164 +127,82 @@ def _asks(config: ClientConfig, *, lease_time: bool) -> dict[int, Any]:
         opts[codes.VENDOR_CLASS_IDENTIFIER] = config.vendor_class
     if config.user_class is not None:
         opts[codes.USER_CLASS] = config.user_class
+    if config.forcerenew_nonce and kind in (MessageType.DISCOVER, MessageType.REQUEST):
+        # RFC 6704 section 3.1.4: "MUST indicate Forcerenew nonce Capability
+        # by including the FORCERENEW_NONCE_CAPABLE (145) DHCP option ... in
+        # all DHCP Discover and Request messages."
+        opts[codes.FORCERENEW_NONCE_CAPABLE] = NONCE_ALGORITHMS
     return opts
-
-
-def _message(config: ClientConfig, *, xid: int, secs: int, flags: int,
-             ciaddr: IPv4Address, options: dict[int, Any]) -> Message:
-    # Table 5: 'op' BOOTREQUEST, 'hops' 0, 'yiaddr' 'siaddr' 'giaddr' 0,
-    # 'chaddr' the client's hardware address.
-    opts = Options(options)
-    for code, value in config.extra_options:
-        opts = opts.set_raw(code, value)
-    return Message(op=OpCode.BOOTREQUEST, htype=config.htype, hlen=len(config.chaddr),
-                   xid=xid, secs=secs, flags=flags, ciaddr=ciaddr, chaddr=config.chaddr,
-                   options=opts)
 
 
 def discover(config: ClientConfig, *, xid: int, secs: int,
              requested: IPv4Address | None = None) -> Message:
-    """DHCPDISCOVER (table 5, first column).
-
-    'ciaddr' 0; 'requested IP address' MAY (the address last held); 'server
-    identifier' MUST NOT. RFC 4039 section 4: "A client MUST include this
-    option in a DHCPDISCOVER message if the client is prepared to perform the
-    DHCPDISCOVER-DHCPACK message exchange". RFC 6704 section 3.1.4: "MUST
-    indicate Forcerenew nonce Capability by including the
-    FORCERENEW_NONCE_CAPABLE (145) DHCP option ... in all DHCP Discover and
-    Request messages."
-    """
-    opts: dict[int, Any] = {codes.MESSAGE_TYPE: MessageType.DISCOVER, **_identity(config)}
+    """DHCPDISCOVER: RFC 2131 section 4.4.1, "The client MAY suggest a network
+    address and/or lease time by including the 'requested IP address' and 'IP
+    address lease time' options." RFC 4039 section 4: "A client MUST include
+    this option in a DHCPDISCOVER message if the client is prepared to
+    perform the DHCPDISCOVER-DHCPACK message exchange"; section 3: "The
+    Rapid Commit option MUST NOT appear in any other message"."""
+    opts = _wishes(config, MessageType.DISCOVER)
     if requested is not None:
         opts[codes.REQUESTED_IP_ADDRESS] = requested
-    opts.update(_asks(config, lease_time=True))
     if config.rapid_commit:
         opts[codes.RAPID_COMMIT] = True
-    if config.forcerenew_nonce:
-        opts[codes.FORCERENEW_NONCE_CAPABLE] = NONCE_ALGORITHMS
-    return _message(config, xid=xid, secs=secs, flags=_flags(config), ciaddr=ZERO_ADDRESS,
-                    options=opts)
+    return build(config, MessageType.DISCOVER, xid=xid, secs=secs, options=opts,
+                 raw=config.extra_options)
 
 
-def request(config: ClientConfig, *, xid: int, secs: int, ciaddr: IPv4Address = ZERO_ADDRESS,
-            requested: IPv4Address | None = None, server: IPv4Address | None = None) -> Message:
-    """DHCPREQUEST (table 5, second column; table 4 by state).
+def request(config: ClientConfig, *, state: str, xid: int, secs: int, address: IPv4Address,
+            server: IPv4Address | None = None) -> Message:
+    """DHCPREQUEST from ``state`` (a table-4 row) for ``address``.
 
-    ============  ===========  ==============  ============  ============
-    state         server-ip    requested-ip    ciaddr        flags
-    ============  ===========  ==============  ============  ============
-    SELECTING     MUST         MUST (yiaddr)   zero          B if needed
-    INIT-REBOOT   MUST NOT     MUST            zero          B if needed
-    RENEWING      MUST NOT     MUST NOT        IP address    0
-    REBINDING     MUST NOT     MUST NOT        IP address    0
-    ============  ===========  ==============  ============  ============
-
-    With ``ciaddr`` set the client has its address and can take unicast
-    replies, so the BROADCAST flag is clear (RFC 2131 section 4.1: "A client
-    that can receive unicast IP datagrams ... SHOULD clear the BROADCAST
-    bit"). RFC 4039 section 3: option 80 "MUST NOT" be in any message but
-    DISCOVER.
+    Table 4 decides where the address goes: option 50 ('requested IP
+    address': MUST in SELECTING and INIT-REBOOT, MUST NOT in RENEWING and
+    REBINDING) or 'ciaddr' (the client's address in RENEWING and
+    REBINDING), and whether option 54 (``server``, MUST after SELECTING
+    only) stays.
     """
-    bound = ciaddr != ZERO_ADDRESS
-    if bound and (requested is not None or server is not None):
-        raise ValueError("a REQUEST with ciaddr carries neither option 50 nor 54 (table 4)")
-    if not bound and requested is None:
-        raise ValueError("a REQUEST without ciaddr must carry option 50 (table 4)")
-    opts: dict[int, Any] = {codes.MESSAGE_TYPE: MessageType.REQUEST, **_identity(config)}
-    if requested is not None:
-        opts[codes.REQUESTED_IP_ADDRESS] = requested
+    opts = _wishes(config, MessageType.REQUEST)
+    opts[codes.REQUESTED_IP_ADDRESS] = address
     if server is not None:
         opts[codes.SERVER_IDENTIFIER] = server
-    opts.update(_asks(config, lease_time=True))
-    if config.forcerenew_nonce:
-        opts[codes.FORCERENEW_NONCE_CAPABLE] = NONCE_ALGORITHMS
-    return _message(config, xid=xid, secs=secs, flags=0 if bound else _flags(config),
-                    ciaddr=ciaddr, options=opts)
+    ciaddr = address if REQUEST_STATES[state][2] == "address" else ZERO_ADDRESS
+    return build(config, MessageType.REQUEST, xid=xid, secs=secs, ciaddr=ciaddr, state=state,
+                 options=opts, raw=config.extra_options)
+
+
+def delivery(state: str) -> str:
+    """Table 4's "broad/unicast" cell for a DHCPREQUEST from ``state``."""
+    return REQUEST_STATES[state][3]
 
 
 def inform(config: ClientConfig, *, xid: int, secs: int, address: IPv4Address) -> Message:
-    """DHCPINFORM (table 5, first column; RFC 2131 section 4.4.3).
-
-    "The client places its own network address in the 'ciaddr' field. The
-    client SHOULD NOT request lease time parameters." Table 5: 'requested IP
-    address' and 'IP address lease time' MUST NOT, 'server identifier' MUST
-    NOT.
-    """
-    opts: dict[int, Any] = {codes.MESSAGE_TYPE: MessageType.INFORM, **_identity(config)}
-    opts.update(_asks(config, lease_time=False))
-    return _message(config, xid=xid, secs=secs, flags=0, ciaddr=address, options=opts)
+    """DHCPINFORM: RFC 2131 section 4.4.3, "The client places its own network
+    address in the 'ciaddr' field." Table 5 drops options 50, 51 and 54."""
+    return build(config, MessageType.INFORM, xid=xid, secs=secs, ciaddr=address,
+                 options=_wishes(config, MessageType.INFORM), raw=config.extra_options)
 
 
 def decline(config: ClientConfig, *, xid: int, address: IPv4Address,
             server: IPv4Address | None) -> Message:
-    """DHCPDECLINE (table 5, third column).
-
-    'secs' 0, 'flags' 0, 'ciaddr' 0; 'requested IP address' MUST, 'server
-    identifier' MUST, 'message' SHOULD; lease time, vendor class, parameter
-    request list, maximum message size and all others MUST NOT.
-    """
-    opts: dict[int, Any] = {
-        codes.MESSAGE_TYPE: MessageType.DECLINE, **_identity(config),
-        codes.REQUESTED_IP_ADDRESS: address,
-    }
+    """DHCPDECLINE: table 5 asks option 50 and 54 (MUST), option 56 (SHOULD),
+    and drops everything else the client might say."""
+    opts = _wishes(config, MessageType.DECLINE)
+    opts[codes.REQUESTED_IP_ADDRESS] = address
     if server is not None:
         opts[codes.SERVER_IDENTIFIER] = server
     opts[codes.MESSAGE] = "address in use"
-    return Message(op=OpCode.BOOTREQUEST, htype=config.htype, hlen=len(config.chaddr),
-                   xid=xid, chaddr=config.chaddr, options=Options(opts))
+    return build(config, MessageType.DECLINE, xid=xid, options=opts)
 
 
 def release(config: ClientConfig, *, xid: int, address: IPv4Address,
             server: IPv4Address | None) -> Message:
-    """DHCPRELEASE (table 5, third column).
-
-    'ciaddr' the client's address, 'secs' 0, 'flags' 0; 'server identifier'
-    MUST, 'requested IP address' MUST NOT, 'message' SHOULD. RFC 2131
-    section 3.1 step 6: "If the client used a 'client identifier' when it
-    obtained the lease, it MUST use the same 'client identifier' in the
-    DHCPRELEASE message."
-    """
-    opts: dict[int, Any] = {codes.MESSAGE_TYPE: MessageType.RELEASE, **_identity(config)}
+    """DHCPRELEASE: 'ciaddr' the address, option 54 (MUST), option 56
+    (SHOULD). RFC 2131 section 3.1 step 6: "If the client used a 'client
+    identifier' when it obtained the lease, it MUST use the same 'client
+    identifier' in the DHCPRELEASE message.\""""
+    opts = _wishes(config, MessageType.RELEASE)
     if server is not None:
         opts[codes.SERVER_IDENTIFIER] = server
     opts[codes.MESSAGE] = "released by the client"
-    return Message(op=OpCode.BOOTREQUEST, htype=config.htype, hlen=len(config.chaddr),
-                   xid=xid, ciaddr=address, chaddr=config.chaddr, options=Options(opts))
-
-
-def _flags(config: ClientConfig) -> int:
-    # RFC 2131 section 4.1: "A client that cannot receive unicast IP datagrams
-    # until its protocol software has been configured with an IP address
-    # SHOULD set the BROADCAST bit in the 'flags' field to 1 in any
-    # DHCPDISCOVER or DHCPREQUEST messages that client sends."
-    return BROADCAST_FLAG if config.broadcast else 0
-
-
-def reply_problem(config: ClientConfig, message: Message, *, xid: int | None) -> str | None:
-    """Why ``message`` is not a server's reply to this client, or ``None``.
-
-    ``xid=None`` skips the xid check (FORCERENEW is not a reply).
-    """
-    if message.op != OpCode.BOOTREPLY:
-        return "not a BOOTREPLY (op is not 2)"
-    if message.message_type is None:
-        return "a BOOTP reply (no DHCP message type)"
-    if xid is not None and message.xid != xid:
-        # RFC 2131 section 4.4.1: "If the 'xid' of an arriving DHCPOFFER
-        # message does not match the 'xid' of the most recent DHCPDISCOVER
-        # message, the DHCPOFFER message must be silently discarded." Section
-        # 4.4.5 says the same of DHCPACK.
-        return f"xid 0x{message.xid:08x} is not ours (0x{xid:08x})"
-    if message.chaddr[:len(config.chaddr)] != config.chaddr:
-        return f"chaddr {message.hwaddr} is not ours"
-    if codes.CLIENT_IDENTIFIER in message.options:
-        # RFC 6842 section 3: "When a client receives a DHCP message containing
-        # a 'client identifier' option, the client MUST compare that client
-        # identifier to the one it is configured to send. If the two client
-        # identifiers do not match, the client MUST silently discard the
-        # message."
-        cid = config.identifier
-        mine = None if cid is None else bytes((cid.type,)) + cid.data
-        if message.options.raw(codes.CLIENT_IDENTIFIER) != mine:
-            return "client identifier (option 61) is not ours (RFC 6842)"
-    return None
+    return build(config, MessageType.RELEASE, xid=xid, ciaddr=address, options=opts)

@@ -1,98 +1,85 @@
-"""The client's state: one immutable value holding its configuration, state and exchange.
+"""The client's state: one immutable value holding its configuration and where it is.
 
 Rules of this module:
 
 * A :class:`ClientState` is a value; :func:`~dhcpwire.client.step` returns a
-  new one and never changes the one it was given.
+  new one and never changes the one it was given. It holds the
+  configuration, the record of the state the client is in (one small
+  frozen record per state, :mod:`.records`) and the count of setbacks in a
+  row that spaces restarts out.
 * :func:`next_deadline` derives the next timer from the state alone
   (aioquic's ``get_timer()``): nothing is set or cancelled by commands.
-* :meth:`ClientState.to_json` and :meth:`ClientState.from_json` round-trip
-  the whole state through plain JSON data.
+* :meth:`ClientState.to_json` writes version 2 of the saved form;
+  :meth:`ClientState.from_json` reads version 2 and version 1 (dhcpwire
+  0.1's flat form) and raises :class:`~dhcpwire.DataError` for anything else.
 """
 
 from __future__ import annotations
 
-import enum
+import dataclasses
 import warnings
 from dataclasses import dataclass
-from ipaddress import IPv4Address
 from typing import Any, Final
 
-from ..wire.decoder import decode
-from ..wire.encoder import encode
-from ..wire.errors import DhcpwireDeprecationWarning
-from ..wire.message import Message
+from ..wire.errors import DataError, DhcpwireDeprecationWarning
 from .config import ClientConfig
 from .lease import Lease
+from .records import (
+    RECORDS,
+    Bound,
+    Checking,
+    Detached,
+    Informed,
+    Init,
+    InitReboot,
+    Rebinding,
+    Rebooting,
+    Record,
+    Renewing,
+    State,
+    Stopped,
+    record_from_json,
+    record_to_json,
+)
 
-__all__ = ["CONFIGURED", "HOLDING", "ClientState", "State", "next_deadline"]
-
-
-class State(enum.Enum):
-    """The client's states: figure 5's eight, and six the figure leaves implicit."""
-
-    #: Not running (before Start, after Stop or RELEASE).
-    STOPPED = "STOPPED"
-    INIT = "INIT"
-    SELECTING = "SELECTING"
-    REQUESTING = "REQUESTING"
-    #: Waiting for the caller's probe of an ACKed address (RFC 2131 section 4.4.1).
-    CHECKING = "CHECKING"
-    BOUND = "BOUND"
-    RENEWING = "RENEWING"
-    REBINDING = "REBINDING"
-    INIT_REBOOT = "INIT-REBOOT"
-    REBOOTING = "REBOOTING"
-    #: DHCPINFORM sent, waiting for the ACK (RFC 2131 section 4.4.3).
-    INFORMING = "INFORMING"
-    #: Configured by DHCPINFORM's ACK; no lease.
-    INFORMED = "INFORMED"
-    #: DHCPv4 stopped because an OFFER said IPv6-only is preferred (RFC 8925).
-    V6ONLY = "V6ONLY-WAIT"
-    #: The link is down; nothing is sent until LinkUp.
-    LINK_DOWN = "LINK-DOWN"
-
-
+__all__ = ["CONFIGURED", "ClientState", "State", "next_deadline"]
 
 #: The states in which the lease's address is configured on the interface.
 CONFIGURED: Final = frozenset({State.BOUND, State.RENEWING, State.REBINDING})
-#: The states in which a lease's expiry ends it.
-HOLDING: Final = CONFIGURED | {State.CHECKING}
+#: Where a new client is.
+_STOPPED: Final = Stopped()
+#: The version :meth:`ClientState.to_json` writes.
+JSON_VERSION: Final = 2
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ClientState:
-    """The whole of a client: its configuration, state and exchange in progress.
+    """The whole of a client: its configuration, and where it is with that state's data.
 
     Build the first one with ``ClientState(config=...)`` (STOPPED).
     """
 
     config: ClientConfig
-    #: Where the client is in RFC 2131 figure 5.
-    phase: State = State.STOPPED
-    #: The lease in use (BOUND, RENEWING, REBINDING), being checked (CHECKING),
-    #: being verified (INIT-REBOOT, REBOOTING), the parameters of DHCPINFORM
-    #: (INFORMED), or the last one held (to suggest its address again).
-    lease: Lease | None = None
-    #: The transaction of the exchange in progress.
-    xid: int = 0
-    #: When the exchange began: 'secs' counts from it, and lease times too.
-    started_at: float | None = None
-    #: 'secs' of the last DISCOVER; the REQUEST of SELECTING repeats it.
-    secs: int = 0
-    #: Transmissions of the current message so far.
-    attempts: int = 0
-    retransmit_at: float | None = None
-    #: End of a wait: INIT, INIT-REBOOT (first message), V6ONLY-WAIT.
-    wake_at: float | None = None
-    #: The OFFER being requested (REQUESTING).
-    offer: Message | None = None
-    #: OFFERs collected in the selection window (SELECTING), and its end.
-    offers: tuple[Message, ...] = ()
-    window_end: float | None = None
-    #: DHCPINFORM: the external address, and the server to ask first.
-    inform_address: IPv4Address | None = None
-    inform_server: IPv4Address | None = None
+    #: Where the client is, with the data of that state (:mod:`.records`).
+    record: Record = _STOPPED
+    #: Setbacks in a row (DHCPNAKs, DECLINEs, REQUESTs nobody answered):
+    #: the next restart waits longer. Zero once bound.
+    setbacks: int = 0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.config, ClientConfig):
+            raise TypeError(f"config must be a ClientConfig, not {type(self.config).__name__}")
+        if type(self.record) not in RECORDS.values():
+            raise TypeError(f"record must be a client record, not {type(self.record).__name__}")
+        if isinstance(self.setbacks, bool) or not isinstance(self.setbacks, int):
+            raise TypeError("setbacks must be an int")
+        if self.setbacks < 0:
+            raise ValueError("setbacks must not be negative")
+
+    @property
+    def phase(self) -> State:
+        """Where the client is in RFC 2131 figure 5 (derived from :attr:`record`)."""
+        return self.record.phase
 
     @property
     def name(self) -> State:
@@ -100,6 +87,26 @@ class ClientState:
         warnings.warn("ClientState.name is deprecated: use ClientState.phase",
                       DhcpwireDeprecationWarning, stacklevel=2)
         return self.phase
+
+    @property
+    def lease(self) -> Lease | None:
+        """The lease in use (BOUND, RENEWING, REBINDING), being checked
+        (CHECKING) or verified (INIT-REBOOT, REBOOTING), the parameters of a
+        DHCPINFORM (INFORMED), or the one held before (to suggest its
+        address again, or to verify at the next start)."""
+        record = self.record
+        if isinstance(record, (Checking, Bound, Renewing, Rebinding, InitReboot, Rebooting)):
+            return record.lease
+        if isinstance(record, Informed):
+            return record.configuration
+        if isinstance(record, Detached):
+            return record.resume if isinstance(record.resume, Lease) else None
+        return getattr(record, "previous", None)
+
+    @property
+    def xid(self) -> int | None:
+        """The transaction in progress, or ``None``."""
+        return getattr(self.record, "xid", None)
 
     @property
     def configured(self) -> bool:
@@ -114,91 +121,81 @@ class ClientState:
         ``shift`` to :meth:`from_json`, or better, start afresh with
         ``Start(lease=saved.lease)`` (the interface lost its address).
         """
-        def hexed(m: Message | None) -> str | None:
-            return None if m is None else encode(m, max_size=65535).hex()
-        def addr(a: IPv4Address | None) -> str | None:
-            return None if a is None else str(a)
-        return {
-            "version": 1,
-            "config": self.config.to_json(),
-            "phase": self.phase.value,
-            "lease": None if self.lease is None else self.lease.to_json(),
-            "xid": self.xid,
-            "started_at": self.started_at,
-            "secs": self.secs,
-            "attempts": self.attempts,
-            "retransmit_at": self.retransmit_at,
-            "wake_at": self.wake_at,
-            "offer": hexed(self.offer),
-            "offers": [hexed(m) for m in self.offers],
-            "window_end": self.window_end,
-            "inform_address": addr(self.inform_address),
-            "inform_server": addr(self.inform_server),
-        }
+        return {"version": JSON_VERSION, "config": self.config.to_json(),
+                "setbacks": self.setbacks, "record": record_to_json(self.record)}
 
     @classmethod
-    def from_json(cls, data: dict[str, Any], *, shift: float = 0.0) -> ClientState:
-        """The state of ``to_json`` data, every time moved by ``shift`` seconds."""
-        if data.get("version") != 1:
-            raise ValueError(f"unknown client state version {data.get('version')!r}")
-        def move(t: float | None) -> float | None:
-            return None if t is None else t + shift
-        def addr(a: str | None) -> IPv4Address | None:
-            return None if a is None else IPv4Address(a)
-        def message(h: str | None) -> Message | None:
-            return None if h is None else decode(bytes.fromhex(h), strict=False)
-        offers = tuple(m for m in (message(h) for h in data["offers"]) if m is not None)
-        return cls(
-            config=ClientConfig.from_json(data["config"]),
-            phase=State(data["phase"] if "phase" in data else data["name"]),
-            lease=None if data["lease"] is None else Lease.from_json(data["lease"], shift=shift),
-            xid=data["xid"],
-            started_at=move(data["started_at"]),
-            secs=data["secs"],
-            attempts=data["attempts"],
-            retransmit_at=move(data["retransmit_at"]),
-            wake_at=move(data["wake_at"]),
-            offer=message(data["offer"]),
-            offers=offers,
-            window_end=move(data["window_end"]),
-            inform_address=addr(data["inform_address"]),
-            inform_server=addr(data["inform_server"]),
-        )
+    def from_json(cls, data: Any, *, shift: float = 0.0) -> ClientState:
+        """The state of ``to_json`` data (version 2, or dhcpwire 0.1's version 1),
+        every time moved by ``shift`` seconds.
 
+        Raises :class:`~dhcpwire.DataError` for data that is not a saved state.
+        """
+        if not isinstance(data, dict):
+            raise DataError(f"a client state is a JSON object, not {type(data).__name__}")
+        version = data.get("version")
+        record: Any
+        setbacks: Any
+        if version == 1:
+            record, setbacks = _record_of_v1(data), 0
+        elif version == JSON_VERSION:
+            record = data.get("record")
+            setbacks = data.get("setbacks")
+        else:
+            raise DataError(f"unknown client state version {version!r}")
+        config = ClientConfig.from_json(data.get("config"))
+        try:
+            return cls(config=config, record=record_from_json(record, shift=shift),
+                       setbacks=setbacks)
+        except (TypeError, ValueError) as exc:
+            if isinstance(exc, DataError):
+                raise
+            raise DataError(f"client state: {exc}") from exc
+
+
+def _record_of_v1(data: dict[str, Any]) -> dict[str, Any]:
+    """A version-1 state (one flat object of optional fields) as version 2's record.
+
+    Version 1 did not record when a REQUEST was first sent; the start of the
+    exchange ('started_at') stands in, the earlier and so the safer time.
+    """
+    try:
+        phase = State(data["phase"] if "phase" in data else data["name"])
+        lease = data["lease"]
+        held = lease if isinstance(lease, dict) and lease.get("lease_time") is not None else None
+        inform = data["inform_address"]
+        candidates: dict[str, Any] = {
+            "xid": data["xid"], "sent_at": data["started_at"], "started_at": data["started_at"],
+            "attempts": data["attempts"], "retransmit_at": data["retransmit_at"],
+            "secs": data["secs"], "wake_at": data["wake_at"], "offers": data["offers"],
+            "window_end": data["window_end"], "offer": data["offer"],
+            "address": inform, "server": data["inform_server"],
+            "lease": None if lease is None else {"lease": lease},
+            "previous": None if held is None else {"lease": held},
+            "configuration": None if lease is None else {"lease": lease},
+        }
+    except (KeyError, ValueError, TypeError) as exc:
+        raise DataError(f"client state version 1: {type(exc).__name__}: {exc}") from exc
+    cls = RECORDS[phase]
+    if cls is Informed and candidates["address"] is None and isinstance(lease, dict):
+        candidates["address"] = lease.get("address")
+    if cls is Detached:
+        candidates["resume"] = candidates["previous"] if held is not None else (
+            None if inform is None else {"address": inform, "server": data["inform_server"]})
+    names = {f.name for f in dataclasses.fields(cls)}
+    record: dict[str, Any] = {"phase": phase.value}
+    record.update({k: v for k, v in candidates.items()
+                   if k in names and (v is not None or k == "server")})
+    if cls is Init and record.get("wake_at") is None:
+        record["wake_at"] = data.get("started_at") or 0.0
+    return record
 
 
 def next_deadline(state: ClientState) -> float | None:
-    """When to feed :class:`TimerFired` next (the caller's clock), or ``None``.
+    """When to feed :class:`~dhcpwire.client.TimerFired` next (the caller's clock), or ``None``.
 
-    Derived from the state alone. It is never earlier than the ``now`` of the
-    step that made the state, as long as the caller fires the timer when due.
+    Derived from the state alone. After any :func:`~dhcpwire.client.step`
+    it is never earlier than that step's ``now``: a deadline that passed
+    unfired is handled by the next step, whatever its event.
     """
-    phase = state.phase
-    lease = state.lease
-    if phase in (State.INIT, State.INIT_REBOOT, State.V6ONLY):
-        return state.wake_at
-    if phase in (State.REQUESTING, State.REBOOTING, State.INFORMING):
-        return state.retransmit_at
-    if phase is State.SELECTING:
-        return earliest(state.retransmit_at, state.window_end)
-    if lease is None:
-        return None
-    if phase is State.CHECKING:
-        return lease.expires_at
-    if phase is State.BOUND:
-        return earliest(lease.renew_at, lease.rebind_at, lease.expires_at)
-    if phase is State.RENEWING:
-        return earliest(state.retransmit_at, lease.rebind_at, lease.expires_at)
-    if phase is State.REBINDING:
-        return earliest(state.retransmit_at, lease.expires_at)
-    return None
-
-
-def earliest(*times: float | None) -> float | None:
-    present = [t for t in times if t is not None]
-    return min(present) if present else None
-
-
-def due(at: float | None, now: float) -> bool:
-    return at is not None and now >= at
-
+    return state.record.deadline

@@ -1,18 +1,29 @@
-"""The client's transition table: (state, event type) -> handler and the states it may lead to.
+"""The client's transition table: (state, trigger) -> next state, and the figures drawn from it.
 
-Rules of this module:
+Rules of this module (h11's ``_state.py`` is the model):
 
-* :data:`TABLE` is the one statement of which event is legal in which
-  state; :func:`transitions` and :func:`diagram` are made from it.
+* :data:`TABLE` is the one statement of where the client goes: each
+  :class:`Trigger` -- a named reason to move, such as ``offer-selected``,
+  ``ack``, ``nak``, ``t1`` or ``lease-expired`` -- leads from a state to
+  exactly one state. :func:`~dhcpwire.client.step` classifies each event
+  into a trigger and obeys this table; a handler computes the new state's
+  data and the actions, never the target.
+* Which event is legal in which state follows from the same table: an
+  event is legal where some trigger it can cause leaves from (timers and
+  received messages are legal everywhere: a timer that is not due does
+  nothing, and a message nobody waits for is discarded).
+* :func:`transitions` lists it, :func:`diagram` draws it (Graphviz DOT or
+  Mermaid); nothing else describes the machine.
 """
 
 from __future__ import annotations
 
-import random
-from collections.abc import Callable
+import enum
+import warnings
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final, Literal
 
+from ..wire.errors import DhcpwireDeprecationWarning
 from .events import (
     Event,
     InformRequested,
@@ -26,260 +37,261 @@ from .events import (
     Stop,
     TimerFired,
 )
-from .exchanges import Result
-from .handlers import (
-    bound_message,
-    bound_renew,
-    bound_timer,
-    checking_probe,
-    holding_timer,
-    idle_message,
-    idle_timer,
-    inform_requested,
-    informing_message,
-    informing_timer,
-    init_reboot_timer,
-    init_timer,
-    link_down,
-    link_up,
-    rebinding_timer,
-    rebooting_message,
-    rebooting_timer,
-    release_requested,
-    renewal_message_received,
-    renewing_timer,
-    requesting_message,
-    requesting_timer,
-    selecting_message,
-    selecting_timer,
-    stop,
-    stopped_start,
-)
-from .state import ClientState, State
+from .records import State
 
-__all__ = ["TABLE", "Rule", "Transition", "diagram", "transitions"]
-
-Handler = Callable[[ClientState, Any, float, random.Random], Result]
+__all__ = ["EVENTS", "TABLE", "Transition", "TransitionError", "Trigger", "diagram",
+           "legal_events", "transitions"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Rule:
-    """One row of :data:`TABLE`: what handles the event, and where it can lead.
+class Trigger(enum.Enum):
+    """A named reason for the client to move: what an event turned out to mean."""
 
-    ``edges`` are (label, next state) pairs; they are the diagram's arrows
-    and the complete list of states the handler may return.
-    """
+    START = "start"
+    START_WITH_LEASE = "start-with-lease"
+    WAIT_OVER = "wait-over"
+    REBOOT = "reboot"
+    RETRANSMIT = "retransmit"
+    OUT_OF_TRIES = "out-of-tries"
+    OFFER_COLLECTED = "offer-collected"
+    OFFER_SELECTED = "offer-selected"
+    V6ONLY = "v6only"
+    ACK = "ack"
+    ACK_PROBE = "ack-probe"
+    INFORM_ACK = "inform-ack"
+    NAK = "nak"
+    NONCE_MISSING = "nonce-missing"
+    PROBE_CLEAR = "probe-clear"
+    PROBE_CONFLICT = "probe-conflict"
+    T1 = "t1"
+    T2 = "t2"
+    LEASE_EXPIRED = "lease-expired"
+    FORCERENEW = "forcerenew"
+    RENEW = "renew"
+    RELEASE = "release"
+    INFORM = "inform"
+    LINK_DOWN = "link-down"
+    LINK_UP = "link-up"
+    LINK_UP_WITH_LEASE = "link-up-with-lease"
+    LINK_UP_INFORM = "link-up-inform"
+    STOP = "stop"
 
-    handler: Handler
-    edges: tuple[tuple[str, State], ...]
+    @property
+    def label(self) -> str:
+        """The arrow's label in the diagrams (figure 5's words where it has them)."""
+        return _INFO[self][0]
+
+    @property
+    def events(self) -> tuple[type[Event], ...]:
+        """The event types that can turn out to be this trigger."""
+        return _INFO[self][1]
+
+
+_T = TimerFired
+_M = MessageReceived
+T = Trigger
+_INFO: Final[dict[Trigger, tuple[str, tuple[type[Event], ...]]]] = {
+    T.START: ("start", (Start,)),
+    T.START_WITH_LEASE: ("start with a lease", (Start,)),
+    T.WAIT_OVER: ("wait over / send DHCPDISCOVER", (_T,)),
+    T.REBOOT: ("wait over / send DHCPREQUEST", (_T,)),
+    T.RETRANSMIT: ("timeout / send again", (_T,)),
+    T.OUT_OF_TRIES: ("out of tries", (_T,)),
+    T.OFFER_COLLECTED: ("DHCPOFFER / collect replies", (_M,)),
+    T.OFFER_SELECTED: ("select offer / send DHCPREQUEST", (_M, _T)),
+    T.V6ONLY: ("DHCPOFFER with option 108 / stop DHCPv4", (_M,)),
+    T.ACK: ("DHCPACK / record lease, set timers T1, T2", (_M,)),
+    T.ACK_PROBE: ("DHCPACK / probe the address", (_M,)),
+    T.INFORM_ACK: ("DHCPACK / configure", (_M,)),
+    T.NAK: ("DHCPNAK / halt network, restart", (_M,)),
+    T.NONCE_MISSING: ("DHCPACK without the offered nonce / restart", (_M,)),
+    T.PROBE_CLEAR: ("no conflict / record lease, set timers T1, T2", (ProbeResult,)),
+    T.PROBE_CONFLICT: ("conflict / send DHCPDECLINE", (ProbeResult,)),
+    T.T1: ("T1 expires / send DHCPREQUEST to leasing server", (_T,)),
+    T.T2: ("T2 expires / broadcast DHCPREQUEST", (_T,)),
+    T.LEASE_EXPIRED: ("lease expired / halt network", (_T,)),
+    T.FORCERENEW: ("authenticated DHCPFORCERENEW / send DHCPREQUEST", (_M,)),
+    T.RENEW: ("renew requested / send DHCPREQUEST", (RenewRequested,)),
+    T.RELEASE: ("release / send DHCPRELEASE", (ReleaseRequested,)),
+    T.INFORM: ("inform requested / send DHCPINFORM", (InformRequested,)),
+    T.LINK_DOWN: ("link down", (LinkDown,)),
+    T.LINK_UP: ("link up", (LinkUp,)),
+    T.LINK_UP_WITH_LEASE: ("link up / verify the lease", (LinkUp,)),
+    T.LINK_UP_INFORM: ("link up / send DHCPINFORM", (LinkUp,)),
+    T.STOP: ("stop", (Stop,)),
+}
+
+S = State
+#: The states in which the client runs (Stop and LinkDown are legal in each).
+RUNNING: Final = tuple(s for s in State if s not in (S.STOPPED, S.LINK_DOWN))
+_HOLDING: Final = (S.BOUND, S.RENEWING, S.REBINDING)
+_ASKING: Final = (S.REQUESTING, S.REBOOTING, S.RENEWING, S.REBINDING)
+
+
+def _rows(trigger: Trigger, target: State, *sources: State) -> dict[tuple[State, Trigger], State]:
+    return {(source, trigger): target for source in sources}
+
+
+#: The transition table: (state, trigger) -> the state it leads to. A pair
+#: that is not here never happens; an event none of whose triggers leaves
+#: a state is illegal there (:func:`legal_events`).
+TABLE: Final[dict[tuple[State, Trigger], State]] = {
+    **_rows(T.START, S.INIT, S.STOPPED),
+    **_rows(T.START_WITH_LEASE, S.INIT_REBOOT, S.STOPPED),
+    **_rows(T.WAIT_OVER, S.SELECTING, S.INIT, S.V6ONLY),
+    **_rows(T.REBOOT, S.REBOOTING, S.INIT_REBOOT),
+    **{(s, T.RETRANSMIT): s for s in (S.SELECTING, *_ASKING, S.INFORMING)},
+    **_rows(T.OUT_OF_TRIES, S.INIT, S.SELECTING, S.REQUESTING),
+    # Section 3.2 step 3: no answer in INIT-REBOOT, "the client MAY choose to
+    # use the previously allocated network address ... This corresponds to
+    # moving to BOUND state".
+    **_rows(T.OUT_OF_TRIES, S.BOUND, S.REBOOTING),
+    **_rows(T.OUT_OF_TRIES, S.STOPPED, S.INFORMING),
+    **_rows(T.OFFER_COLLECTED, S.SELECTING, S.SELECTING),
+    **_rows(T.OFFER_SELECTED, S.REQUESTING, S.SELECTING),
+    **_rows(T.V6ONLY, S.V6ONLY, S.SELECTING),
+    **_rows(T.ACK, S.BOUND, S.SELECTING, *_ASKING),
+    **_rows(T.INFORM_ACK, S.INFORMED, S.INFORMING),
+    **_rows(T.ACK_PROBE, S.CHECKING, S.SELECTING, *_ASKING),
+    **_rows(T.NAK, S.INIT, *_ASKING),
+    **_rows(T.NONCE_MISSING, S.INIT, S.REQUESTING),
+    **_rows(T.PROBE_CLEAR, S.BOUND, S.CHECKING),
+    **_rows(T.PROBE_CONFLICT, S.INIT, S.CHECKING),
+    **_rows(T.T1, S.RENEWING, S.BOUND),
+    **_rows(T.T2, S.REBINDING, S.BOUND, S.RENEWING),
+    **_rows(T.LEASE_EXPIRED, S.INIT, S.CHECKING, *_HOLDING, S.REBOOTING),
+    **_rows(T.FORCERENEW, S.RENEWING, S.BOUND),
+    **_rows(T.RENEW, S.RENEWING, S.BOUND),
+    **_rows(T.RELEASE, S.STOPPED, *_HOLDING),
+    **_rows(T.INFORM, S.INFORMING, S.STOPPED, S.INFORMED),
+    **_rows(T.LINK_DOWN, S.LINK_DOWN, *RUNNING),
+    **_rows(T.LINK_UP, S.INIT, S.LINK_DOWN),
+    **_rows(T.LINK_UP_WITH_LEASE, S.INIT_REBOOT, S.LINK_DOWN),
+    **_rows(T.LINK_UP_INFORM, S.INFORMING, S.LINK_DOWN),
+    **_rows(T.STOP, S.STOPPED, *RUNNING, S.LINK_DOWN),
+}
+del S, T
+
+#: Events legal in every state: a timer that is not due does nothing, and a
+#: message is discarded with the reason when nothing waits for it.
+ALWAYS: Final[tuple[type[Event], ...]] = (TimerFired, MessageReceived)
+
+
+def _legal() -> dict[State, frozenset[type[Event]]]:
+    legal: dict[State, set[type[Event]]] = {state: set(ALWAYS) for state in State}
+    for (state, trigger) in TABLE:
+        legal[state].update(trigger.events)
+    return {state: frozenset(events) for state, events in legal.items()}
+
+
+#: State -> the event types legal in it, derived from :data:`TABLE`.
+EVENTS: Final[dict[State, frozenset[type[Event]]]] = _legal()
+
+
+def legal_events(state: State) -> frozenset[type[Event]]:
+    """The event types :func:`~dhcpwire.client.step` takes in ``state``."""
+    return EVENTS[state]
+
+
+class TransitionError(RuntimeError):
+    """A handler built a state :data:`TABLE` does not lead to (a bug in the client)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Transition:
-    """A row of :func:`transitions`: in ``state``, ``trigger`` leads to one of ``targets``."""
+    """The (state, event) pairs of the machine, for documentation: in ``state``,
+    ``event`` leads to one of ``targets``; ``edges`` are (label, next state)."""
 
     state: State
-    trigger: type[Event]
+    event: type[Event]
     targets: tuple[State, ...]
     edges: tuple[tuple[str, State], ...]
 
-
-S = State
-_NOOP = "timer not due"
-_DISCARD = "message / discard"
-_DOWN = (("link down", S.LINK_DOWN),)
-_STOP = (("stop", S.STOPPED),)
-
-
-def _running(state: State, timer: tuple[Handler, tuple[tuple[str, State], ...]],
-             message: tuple[Handler, tuple[tuple[str, State], ...]],
-             **more: tuple[Handler, tuple[tuple[str, State], ...]]
-             ) -> dict[tuple[State, type[Event]], Rule]:
-    rows: dict[tuple[State, type[Event]], Rule] = {
-        (state, TimerFired): Rule(handler=timer[0], edges=timer[1]),
-        (state, MessageReceived): Rule(handler=message[0], edges=message[1]),
-        (state, Stop): Rule(handler=stop, edges=_STOP),
-        (state, LinkDown): Rule(handler=link_down, edges=_DOWN),
-    }
-    events: dict[str, type[Event]] = {
-        "release": ReleaseRequested, "renew": RenewRequested, "probe": ProbeResult,
-        "inform": InformRequested}
-    for key, (handler, edges) in more.items():
-        rows[(state, events[key])] = Rule(handler=handler, edges=edges)
-    return rows
+    @property
+    def trigger(self) -> type[Event]:
+        """Deprecated: the event type is :attr:`event` (a trigger is a :class:`Trigger`)."""
+        warnings.warn("Transition.trigger is deprecated: use Transition.event",
+                      DhcpwireDeprecationWarning, stacklevel=2)
+        return self.event
 
 
-_EXPIRE = ("lease expires / halt network", S.INIT)
-
-#: The transition table: (state, event type) -> :class:`Rule`. A pair that is
-#: not here is an illegal event in that state.
-TABLE: Final[dict[tuple[State, type[Event]], Rule]] = {
-    (S.STOPPED, Start): Rule(handler=stopped_start, edges=(
-        ("start", S.INIT), ("start with a lease", S.INIT_REBOOT))),
-    (S.STOPPED, InformRequested): Rule(handler=inform_requested, edges=(
-        ("inform requested / send DHCPINFORM", S.INFORMING),)),
-    (S.STOPPED, TimerFired): Rule(handler=idle_timer, edges=((_NOOP, S.STOPPED),)),
-    (S.STOPPED, MessageReceived): Rule(handler=idle_message, edges=((_DISCARD, S.STOPPED),)),
-    **_running(
-        S.INIT,
-        timer=(init_timer, (("- / send DHCPDISCOVER", S.SELECTING), (_NOOP, S.INIT))),
-        message=(idle_message, ((_DISCARD, S.INIT),))),
-    **_running(
-        S.SELECTING,
-        timer=(selecting_timer, (
-            ("window over / select offer, send DHCPREQUEST", S.REQUESTING),
-            ("timeout / resend DHCPDISCOVER", S.SELECTING),
-            ("out of tries / restart", S.INIT))),
-        message=(selecting_message, (
-            ("DHCPOFFER / send DHCPREQUEST", S.REQUESTING),
-            ("DHCPOFFER / collect replies", S.SELECTING),
-            ("DHCPOFFER with option 108 / stop DHCPv4", S.V6ONLY),
-            ("DHCPACK with rapid commit / probe", S.CHECKING),
-            ("DHCPACK with rapid commit / record lease", S.BOUND),
-            ("DHCPACK with rapid commit, T1 past", S.RENEWING),
-            ("DHCPACK with rapid commit, T2 past", S.REBINDING),
-            ("DHCPACK with rapid commit, expired", S.INIT),
-            (_DISCARD, S.SELECTING)))),
-    **_running(
-        S.REQUESTING,
-        timer=(requesting_timer, (
-            ("timeout / resend DHCPREQUEST", S.REQUESTING),
-            ("out of tries / restart", S.INIT))),
-        message=(requesting_message, (
-            ("DHCPACK / probe", S.CHECKING),
-            ("DHCPACK / record lease, set timers T1, T2", S.BOUND),
-            ("DHCPACK, T1 past", S.RENEWING),
-            ("DHCPACK, T2 past", S.REBINDING),
-            ("DHCPNAK / restart", S.INIT),
-            ("DHCPACK without the offered nonce / restart", S.INIT),
-            ("DHCPOFFER / discard", S.REQUESTING)))),
-    **_running(
-        S.CHECKING,
-        timer=(holding_timer, (_EXPIRE, (_NOOP, S.CHECKING))),
-        message=(idle_message, ((_DISCARD, S.CHECKING),)),
-        probe=(checking_probe, (
-            ("no conflict / record lease, set timers T1, T2", S.BOUND),
-            ("no conflict, T1 past", S.RENEWING),
-            ("no conflict, T2 past", S.REBINDING),
-            ("conflict / send DHCPDECLINE", S.INIT)))),
-    **_running(
-        S.BOUND,
-        timer=(bound_timer, (
-            ("T1 expires / send DHCPREQUEST to leasing server", S.RENEWING),
-            ("T2 expires / broadcast DHCPREQUEST", S.REBINDING),
-            _EXPIRE, (_NOOP, S.BOUND))),
-        message=(bound_message, (
-            ("DHCPOFFER, DHCPACK, DHCPNAK / discard", S.BOUND),
-            ("authenticated DHCPFORCERENEW / send DHCPREQUEST", S.RENEWING))),
-        release=(release_requested, (("release / send DHCPRELEASE", S.STOPPED),)),
-        renew=(bound_renew, (("renew requested / send DHCPREQUEST", S.RENEWING),))),
-    **_running(
-        S.RENEWING,
-        timer=(renewing_timer, (
-            ("timeout / resend DHCPREQUEST", S.RENEWING),
-            ("T2 expires / broadcast DHCPREQUEST", S.REBINDING),
-            _EXPIRE)),
-        message=(renewal_message_received, (
-            ("DHCPACK / record lease, set timers T1, T2", S.BOUND),
-            ("DHCPACK, new address / probe", S.CHECKING),
-            ("DHCPACK, T1 past", S.RENEWING),
-            ("DHCPACK, T2 past", S.REBINDING),
-            ("DHCPNAK / halt network", S.INIT),
-            (_DISCARD, S.RENEWING))),
-        release=(release_requested, (("release / send DHCPRELEASE", S.STOPPED),))),
-    **_running(
-        S.REBINDING,
-        timer=(rebinding_timer, (("timeout / resend DHCPREQUEST", S.REBINDING), _EXPIRE)),
-        message=(renewal_message_received, (
-            ("DHCPACK / record lease, set timers T1, T2", S.BOUND),
-            ("DHCPACK, new address / probe", S.CHECKING),
-            ("DHCPACK, T1 past", S.RENEWING),
-            ("DHCPACK, T2 past", S.REBINDING),
-            ("DHCPNAK / halt network", S.INIT),
-            (_DISCARD, S.REBINDING))),
-        release=(release_requested, (("release / send DHCPRELEASE", S.STOPPED),))),
-    **_running(
-        S.INIT_REBOOT,
-        timer=(init_reboot_timer, (
-            ("- / send DHCPREQUEST", S.REBOOTING), (_NOOP, S.INIT_REBOOT))),
-        message=(idle_message, ((_DISCARD, S.INIT_REBOOT),))),
-    **_running(
-        S.REBOOTING,
-        timer=(rebooting_timer, (
-            ("timeout / resend DHCPREQUEST", S.REBOOTING),
-            ("out of tries / use the remembered lease", S.BOUND),
-            ("out of tries, T1 past", S.RENEWING),
-            ("out of tries, T2 past", S.REBINDING),
-            ("out of tries, lease expired / restart", S.INIT))),
-        message=(rebooting_message, (
-            ("DHCPACK / probe", S.CHECKING),
-            ("DHCPACK / record lease, set timers T1, T2", S.BOUND),
-            ("DHCPACK, T1 past", S.RENEWING),
-            ("DHCPACK, T2 past", S.REBINDING),
-            ("DHCPNAK / restart", S.INIT),
-            (_DISCARD, S.REBOOTING)))),
-    **_running(
-        S.INFORMING,
-        timer=(informing_timer, (
-            ("timeout / resend DHCPINFORM", S.INFORMING),
-            ("out of tries / use defaults", S.STOPPED))),
-        message=(informing_message, (
-            ("DHCPACK / configure", S.INFORMED), (_DISCARD, S.INFORMING)))),
-    **_running(
-        S.INFORMED,
-        timer=(idle_timer, ((_NOOP, S.INFORMED),)),
-        message=(idle_message, ((_DISCARD, S.INFORMED),)),
-        inform=(inform_requested, (("inform requested / send DHCPINFORM", S.INFORMING),))),
-    **_running(
-        S.V6ONLY,
-        timer=(init_timer, (
-            ("V6ONLY_WAIT over / send DHCPDISCOVER", S.SELECTING), (_NOOP, S.V6ONLY))),
-        message=(idle_message, ((_DISCARD, S.V6ONLY),))),
-    (S.LINK_DOWN, LinkUp): Rule(handler=link_up, edges=(
-        ("link up / verify the lease", S.INIT_REBOOT), ("link up", S.INIT),
-        ("link up / send DHCPINFORM", S.INFORMING))),
-    (S.LINK_DOWN, TimerFired): Rule(handler=idle_timer, edges=((_NOOP, S.LINK_DOWN),)),
-    (S.LINK_DOWN, MessageReceived): Rule(handler=idle_message,
-                                         edges=((_DISCARD, S.LINK_DOWN),)),
-    (S.LINK_DOWN, Stop): Rule(handler=stop, edges=_STOP),
-}
-del S
+#: The labels of the pairs that leave the state as it is.
+_NOTHING_DUE: Final = "nothing due"
+_DISCARD: Final = "unexpected message / discard"
 
 
 def transitions() -> tuple[Transition, ...]:
-    """Every row of :data:`TABLE`: state, trigger, the states it can lead to."""
+    """Every legal (state, event) pair with the edges its triggers take (from :data:`TABLE`)."""
     rows = []
-    for (state, trigger), rule in TABLE.items():
-        targets = tuple(dict.fromkeys(target for _, target in rule.edges))
-        rows.append(Transition(state=state, trigger=trigger, targets=targets, edges=rule.edges))
+    for state in State:
+        for event in sorted(EVENTS[state], key=_EVENT_ORDER.index):
+            edges = [(trigger.label, target) for (source, trigger), target in TABLE.items()
+                     if source is state and event in trigger.events]
+            if event is TimerFired:
+                edges.append((_NOTHING_DUE, state))
+            elif event is MessageReceived:
+                edges.append((_DISCARD, state))
+            targets = tuple(dict.fromkeys(target for _, target in edges))
+            rows.append(Transition(state=state, event=event, targets=targets,
+                                   edges=tuple(edges)))
     return tuple(rows)
 
 
-def diagram() -> str:
-    """Figure 5 as a Mermaid ``stateDiagram-v2``, drawn from :data:`TABLE`.
+_EVENT_ORDER: Final[list[type[Event]]] = [
+    Start, TimerFired, MessageReceived, ProbeResult, RenewRequested, ReleaseRequested,
+    InformRequested, LinkUp, LinkDown, Stop]
 
-    Arrows between the same two states are merged. Stop and LinkDown (legal
-    in every running state), timers that are not due and messages simply
-    discarded are left out so the figure stays readable; :func:`transitions`
-    lists them all.
-    """
-    def ident(state: State) -> str:
-        return state.name
-    lines = ["stateDiagram-v2"]
-    lines.extend(f'    state "{s.value}" as {ident(s)}' for s in State if s.value != s.name)
-    lines.append(f"    [*] --> {ident(State.STOPPED)}")
+
+def _arrows(complete: bool) -> dict[tuple[State, State], list[str]]:
     arrows: dict[tuple[State, State], list[str]] = {}
-    for row in transitions():
-        if row.trigger in (Stop, LinkDown):
+    for (source, trigger), target in TABLE.items():
+        if not complete and trigger in (Trigger.STOP, Trigger.LINK_DOWN):
             continue
-        for label, target in row.edges:
-            if label in (_NOOP, _DISCARD):
-                continue
-            labels = arrows.setdefault((row.state, target), [])
-            if label not in labels:
-                labels.append(label)
+        labels = arrows.setdefault((source, target), [])
+        if trigger.label not in labels:
+            labels.append(trigger.label)
+    return arrows
+
+
+_NOTE: Final = "Stop and LinkDown lead here from every state"
+
+
+def diagram(format: Literal["mermaid", "dot"] = "mermaid", *, complete: bool = False) -> str:
+    """RFC 2131 figure 5, drawn from :data:`TABLE`.
+
+    ``format="dot"`` gives Graphviz DOT source (``dot -Tsvg`` draws it);
+    ``"mermaid"`` a Mermaid ``stateDiagram-v2``. Arrows between the same two
+    states are merged. The Stop and LinkDown arrows (from every running
+    state) are left out unless ``complete``; a note says so.
+    """
+    arrows = _arrows(complete)
+    if format == "dot":
+        return _dot(arrows, complete)
+    if format != "mermaid":
+        raise ValueError(f"unknown diagram format {format!r}: 'dot' or 'mermaid'")
+    lines = ["stateDiagram-v2"]
+    lines.extend(f'    state "{s.value}" as {s.name}' for s in State if s.value != s.name)
+    lines.append(f"    [*] --> {State.STOPPED.name}")
     for (source, target), labels in arrows.items():
-        lines.append(f"    {ident(source)} --> {ident(target)}: {'; '.join(labels)}")
-    lines.append("    note right of LINK_DOWN : Stop and LinkDown lead here from every state")
+        lines.append(f"    {source.name} --> {target.name}: {'; '.join(labels)}")
+    if not complete:
+        lines.append(f"    note right of {State.LINK_DOWN.name} : {_NOTE}")
     return "\n".join(lines) + "\n"
 
+
+def _dot(arrows: dict[tuple[State, State], list[str]], complete: bool) -> str:
+    def quote(*texts: str) -> str:
+        escaped = (t.replace("\\", "\\\\").replace('"', '\\"') for t in texts)
+        return '"' + "\\n".join(escaped) + '"'
+    lines = ["digraph dhcp_client {", "    rankdir=TB;",
+             '    node [shape=box, style=rounded, fontname="sans-serif"];',
+             '    edge [fontname="sans-serif", fontsize=10];',
+             '    start [shape=point, label=""];']
+    lines.extend(f"    {s.name} [label={quote(s.value)}];" for s in State)
+    lines.append(f"    start -> {State.STOPPED.name};")
+    for (source, target), labels in arrows.items():
+        lines.append(f"    {source.name} -> {target.name} [label={quote(*labels)}];")
+    if not complete:
+        lines.append(f"    note [shape=note, label={quote(_NOTE)}];")
+        lines.append(f"    note -> {State.LINK_DOWN.name} [style=dotted, arrowhead=none];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"

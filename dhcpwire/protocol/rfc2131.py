@@ -35,6 +35,8 @@ __all__ = [
     "REPLY_COLUMN",
     "REQUEST_STATES",
     "check_reply",
+    "client_field_rule",
+    "client_option_rule",
     "request_state",
 ]
 
@@ -306,3 +308,65 @@ def request_state(msg: Message, dst: IPv4Address | None = None) -> str | None:
     if 50 in msg.options:
         return "INIT-REBOOT"
     return None
+
+
+def _client_column(kind: MessageType) -> int:
+    if kind not in CLIENT_COLUMNS:
+        raise ValueError(f"table 5 has no column for {kind!r}")
+    return CLIENT_COLUMNS.index(kind)
+
+
+def _request_row(kind: MessageType, state: str | None) -> tuple[str, str, str, str]:
+    if kind is not MessageType.REQUEST or state not in REQUEST_STATES:
+        raise ValueError(f"table 4 has no DHCPREQUEST row {state!r} (for {kind!r})")
+    return REQUEST_STATES[state]
+
+
+def client_option_rule(kind: MessageType, code: int, state: str | None = None) -> str:
+    """Table 5's cell for option ``code`` in a client's ``kind`` message.
+
+    One of ``"MUST"``, ``"MUST NOT"``, ``"SHOULD"``, ``"SHOULD NOT"`` or
+    ``"MAY"``. The DHCPREQUEST cells that table 5 leaves to the state
+    ("MUST (after SELECTING) MUST NOT (after INIT-REBOOT, BOUND, RENEWING
+    or REBINDING)") are read from table 4's row ``state`` (a key of
+    :data:`REQUEST_STATES`). 53, the message type itself, is ``"MUST"``;
+    the :data:`ANYWHERE` codes are ``"MAY"``. Raises ``ValueError`` for a
+    message type table 5 has no column for, or a state cell without a state.
+
+    >>> client_option_rule(MessageType.INFORM, 51)
+    'MUST NOT'
+    >>> client_option_rule(MessageType.REQUEST, 54, "SELECTING")
+    'MUST'
+    """
+    column = _client_column(kind)
+    if code == 53:
+        return "MUST"
+    if code in ANYWHERE:
+        return "MAY"
+    rule = CLIENT_OPTIONS.get(code, CLIENT_OTHERS)[column]
+    if rule == "state":
+        row = _request_row(kind, state)
+        rule = row[0] if code == 54 else row[1]
+    return rule
+
+
+def client_field_rule(kind: MessageType, name: str, state: str | None = None) -> str:
+    """Table 5's cell for header field ``name`` in a client's ``kind`` message.
+
+    One of the rules of :data:`CLIENT_FIELDS` (``"zero"``, ``"address"``,
+    ``"flags"``, ``"unused"``, ``"any"``); the DHCPREQUEST's 'ciaddr' ("0 or
+    client's network address") is read from table 4's row ``state``. Fields
+    table 5 does not constrain ('op', 'htype', 'hlen', 'xid', 'chaddr') are
+    ``"any"`` here.
+
+    >>> client_field_rule(MessageType.REQUEST, "ciaddr", "RENEWING")
+    'address'
+    """
+    column = _client_column(kind)
+    rules = CLIENT_FIELDS.get(name)
+    if rules is None:
+        return "any"
+    rule = rules[column]
+    if rule == "state":
+        rule = _request_row(kind, state)[2]
+    return rule
