@@ -52,7 +52,7 @@ __all__ = ["BATCH", "Daemon", "JsonFormatter", "configure_logging", "serve"]
 BATCH: Final = 256
 #: How often the counters are written to the lease database (seconds).
 COUNTER_INTERVAL: Final = 5.0
-_RCVBUF: Final = 4 << 20
+_RCVBUF: Final = 1 << 20
 #: Linux's SO_RCVBUFFORCE (<asm-generic/socket.h>); the socket module lacks the name.
 _SO_RCVBUFFORCE: Final = 33
 
@@ -145,7 +145,9 @@ def udp_socket(interface: str, *, reuseport: bool = False) -> socket.socket:
             sock.setsockopt(socket.SOL_SOCKET, SO_REUSEPORT, 1)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
         # A burst must wait in the socket while a batch is answered: ask for a
-        # large buffer (SO_RCVBUFFORCE, as root, past net.core.rmem_max).
+        # larger buffer (SO_RCVBUFFORCE, as root, past net.core.rmem_max), but
+        # not so large that, overloaded, the server answers only stale requests:
+        # 1 MiB holds a few hundred milliseconds of work.
         try:
             sock.setsockopt(socket.SOL_SOCKET, _SO_RCVBUFFORCE, _RCVBUF)
         except OSError:

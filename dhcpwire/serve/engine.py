@@ -133,6 +133,8 @@ class Engine:
         self._keys: dict[tuple[str, str | bytes | None], Sample] = {}
         #: the lease log lines (text, JSON fields) of the batch in hand
         self._events: list[tuple[str, dict[str, object] | None]] = []
+        self._when_second = -1
+        self._when_text = ""
         self.metrics = metrics if metrics is not None else Metrics()
         self.metrics.gauges = self.gauges
         self.configs = configs
@@ -294,11 +296,18 @@ class Engine:
             "event": "lease", "action": event, "address": str(lease.address), "chaddr": hw,
             "client": key, "state": lease.state.value, "lease_time": lease.lease_time,
             "expires": expires, "hostname": hostname} if self.structured_logs else None
-        when = "never" if expires is None else time.strftime(
-            "%Y-%m-%dT%H:%M:%SZ", time.gmtime(expires))
+        when = "never" if expires is None else self._when(expires)
         name = f" hostname={hostname}" if hostname else ""
         self._events.append((f"lease {event} {lease.address} chaddr={hw} client={key} "
                              f"lease_time={lease.lease_time} expires={when}{name}", fields))
+
+    def _when(self, expires: float) -> str:
+        """``expires`` as UTC text; the leases of a batch mostly share it, so it is kept."""
+        second = int(expires)
+        if second != self._when_second:
+            self._when_second = second
+            self._when_text = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second))
+        return self._when_text
 
     # -- the clock ------------------------------------------------------------------------
     def next_deadline(self) -> float | None:
