@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import sqlite3
+import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -89,7 +90,8 @@ def _serve_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                       f"lease database {config.lease_database}\n")
             return 0 if interfaces else 1
         return serve(args.config, interfaces=tuple(args.interface),
-                     log_format=args.log_format, log_level=args.log_level, stream=err)
+                     log_format=args.log_format, log_level=args.log_level,
+                     stream=None if err is sys.stderr else err)
     except ConfigError as exc:
         for path, message in exc.problems:
             err.write(f"dhcpwire: {args.config}: {path + ': ' if path else ''}{message}\n")

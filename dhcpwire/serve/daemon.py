@@ -126,7 +126,12 @@ def configure_logging(fmt: str, level: str, stream: TextIO | None = None) -> Bat
     logging.logThreads = False
     logging.logProcesses = False
     logging.logMultiprocessing = False
-    handler = BatchHandler(sys.stderr if stream is None else stream)
+    if stream is None:
+        # Standard error, block-buffered (Python makes it line-buffered): the
+        # loop flushes once per batch, after the batch's replies.
+        stream = open(sys.stderr.fileno(), "w", buffering=1 << 16, encoding="utf-8",  # noqa: SIM115
+                      errors="replace", closefd=False)
+    handler = BatchHandler(stream)
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     for old in list(log.handlers):
         log.removeHandler(old)
@@ -382,6 +387,8 @@ class Daemon:
                  ",".join(self.config.interfaces), self.config.server.server_identifier,
                  len(self.engine.status), self.config.lease_database,
                  f" worker={k}/{n}" if n > 1 else "")
+        if self.handler is not None:
+            self.handler.flush_batch()
         try:
             while not self._stop:
                 deadline = self.engine.next_deadline()
@@ -390,12 +397,16 @@ class Daemon:
                 if self._reload:
                     self._reload = False
                     self.reload()
+                    if self.handler is not None:
+                        self.handler.flush_batch()
         finally:
             self.close()
             signal.set_wakeup_fd(-1)
             wake_r.close()
             wake_w.close()
         log.info("exit")
+        if self.handler is not None:
+            self.handler.flush_batch()
         return 0
 
     def close(self) -> None:
@@ -444,4 +455,5 @@ def serve(path: Path, *, interfaces: tuple[str, ...] = (), log_format: str | Non
     def work(share: ServeConfig, k: int, sockets: dict[str, socket.socket]) -> int:
         return Daemon(share, handler=handler, sockets=sockets, worker=(k, n), full=full).run()
 
-    return run_workers(config, n, work, partial(udp_socket, reuseport=True), stream)
+    return run_workers(config, n, work, partial(udp_socket, reuseport=True),
+                       handler.flush_batch)

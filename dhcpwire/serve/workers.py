@@ -33,10 +33,9 @@ import os
 import signal
 import socket
 import struct
-import sys
 from collections.abc import Callable
 from ipaddress import IPv4Address
-from typing import Final, TextIO
+from typing import Final
 
 from ..server import LeaseRecord, ServerConfig, Subnet
 from .classes import ClassTable
@@ -129,7 +128,7 @@ def steer(sock: socket.socket, n: int) -> None:
 def run_workers(config: ServeConfig, n: int, make: Callable[[ServeConfig, int,
                                                             dict[str, socket.socket]], int],
                 open_socket: Callable[[str], socket.socket],
-                stream: TextIO | None = None) -> int:
+                flush: Callable[[], None] | None = None) -> int:
     """Fork ``n`` workers, each running ``make(its config, k, its sockets)``; wait for them."""
     groups: dict[str, list[socket.socket]] = {}
     for name in config.interfaces:
@@ -150,15 +149,17 @@ def run_workers(config: ServeConfig, n: int, make: Callable[[ServeConfig, int,
             except BaseException:
                 log.exception("worker %d failed", k)
             finally:
-                if stream is not None:
+                if flush is not None:
                     with contextlib.suppress(Exception):
-                        stream.flush()
+                        flush()
                 os._exit(status)
         children[pid] = k
     for socks in groups.values():
         for sock in socks:
             sock.close()
     log.info("started %d workers: %s", n, ", ".join(str(p) for p in children))
+    if flush is not None:
+        flush()
 
     def forward(signum: int, _frame: object) -> None:
         for pid in children:
@@ -184,5 +185,6 @@ def run_workers(config: ServeConfig, n: int, make: Callable[[ServeConfig, int,
             status = 1
             stopping = True
             forward(signal.SIGTERM, None)
-    sys.stderr.flush()
+        if flush is not None:
+            flush()
     return status
