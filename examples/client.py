@@ -215,22 +215,24 @@ class Driver:
             log(f"error send {kind(action.message)}: {exc}")
 
     def configure(self, lease: Lease) -> None:
-        now = time.monotonic()
-        lifetime = ("forever" if lease.expires_at is None
-                    else str(max(1, int(lease.expires_at - now))))
+        mask = lease.subnet_mask or IPv4Address("255.255.255.255")
+        self.save_lease(lease)
+        if not self.print_only:
+            self.apply(lease, IPv4Network(f"0.0.0.0/{mask}").prefixlen)
+        # Logged once the interface has it: whoever reads the log sees it configured.
         t1 = "inf" if lease.renewal_time is None else f"{lease.renewal_time:g}"
         t2 = "inf" if lease.rebinding_time is None else f"{lease.rebinding_time:g}"
         log(f"bound {lease.address} lease={lease.lease_time} t1={t1} t2={t2} "
             f"server={lease.server_identifier}")
-        mask = lease.subnet_mask or IPv4Address("255.255.255.255")
-        prefix = IPv4Network(f"0.0.0.0/{mask}").prefixlen
         routes = [f"{r.destination}>{r.router}" for r in lease.routes]
         log(f"options mask={mask} routers={','.join(map(str, lease.routers)) or '-'} "
             f"routes={','.join(routes) or '-'} dns={','.join(map(str, lease.dns_servers)) or '-'}"
             f" domain={lease.domain_name or '-'}")
-        self.save_lease(lease)
-        if self.print_only:
-            return
+
+    def apply(self, lease: Lease, prefix: int) -> None:
+        """The address (with the lease's lifetime) and the routes, on the interface."""
+        lifetime = ("forever" if lease.expires_at is None
+                    else str(max(1, int(lease.expires_at - time.monotonic()))))
         if self.configured is not None and self.configured.address != lease.address:
             self.deconfigure(self.configured.address)
         extra = ["broadcast", str(lease.broadcast_address)] if lease.broadcast_address else []

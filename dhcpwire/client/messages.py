@@ -17,6 +17,7 @@ Rules of this module:
 
 from __future__ import annotations
 
+from functools import cache
 from ipaddress import IPv4Address
 from typing import Any, Final
 
@@ -47,6 +48,18 @@ class TableViolation(RuntimeError):
     """A message the client built breaks a MUST of RFC 2131 table 4 or 5 (a bug)."""
 
 
+#: The tables' cells, read once per (message type, code or field, state).
+_option_rule: Final = cache(client_option_rule)
+_field_rule: Final = cache(client_field_rule)
+
+
+@cache
+def _musts(kind: MessageType, state: str | None) -> tuple[int, ...]:
+    """The codes table 5 makes MUST in the column of ``kind`` (and ``state``)."""
+    return tuple(code for code in (codes.MESSAGE_TYPE, *CLIENT_OPTIONS)
+                 if _option_rule(kind, code, state) == "MUST")
+
+
 def build(config: ClientConfig, kind: MessageType, *, xid: int, secs: int = 0,
           ciaddr: IPv4Address = ZERO_ADDRESS, state: str | None = None,
           options: dict[int, Any], raw: tuple[tuple[int, bytes], ...] = ()) -> Message:
@@ -59,14 +72,14 @@ def build(config: ClientConfig, kind: MessageType, *, xid: int, secs: int = 0,
     must match its cell; 'yiaddr', 'siaddr', 'giaddr' and 'hops' are 0.
     """
     def allowed(code: int) -> bool:
-        return client_option_rule(kind, code, state) not in _DROPPED
+        return _option_rule(kind, code, state) not in _DROPPED
     kept = {code: value for code, value in options.items() if allowed(code)}
-    for code in (codes.MESSAGE_TYPE, *CLIENT_OPTIONS):
-        if client_option_rule(kind, code, state) == "MUST" and code not in kept:
+    for code in _musts(kind, state):
+        if code not in kept:
             raise TableViolation(f"DHCP{kind.name}: table 5 says option {code} MUST appear")
     if kept.get(codes.MESSAGE_TYPE) != kind:
         raise TableViolation(f"DHCP{kind.name}: option 53 must say so")
-    ciaddr_rule = client_field_rule(kind, "ciaddr", state)
+    ciaddr_rule = _field_rule(kind, "ciaddr", state)
     if (ciaddr_rule == "zero") != (ciaddr == ZERO_ADDRESS):
         raise TableViolation(f"DHCP{kind.name}: 'ciaddr' {ciaddr} breaks table 5's "
                              f"{ciaddr_rule!r} ({state or 'any state'})")
@@ -76,10 +89,10 @@ def build(config: ClientConfig, kind: MessageType, *, xid: int, secs: int = 0,
     # section 4.1: "A client that cannot receive unicast IP datagrams until
     # its protocol software has been configured with an IP address SHOULD set
     # the BROADCAST bit". With 'ciaddr' set, the address is configured.
-    if client_field_rule(kind, "secs", state) == "zero":
+    if _field_rule(kind, "secs", state) == "zero":
         secs = 0
     broadcast = config.broadcast and ciaddr == ZERO_ADDRESS
-    flags = BROADCAST_FLAG if broadcast and client_field_rule(kind, "flags", state) == "flags" \
+    flags = BROADCAST_FLAG if broadcast and _field_rule(kind, "flags", state) == "flags" \
         else 0
     opts = Options(kept)
     for code, value in raw:

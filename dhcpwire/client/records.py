@@ -84,6 +84,16 @@ def _earliest(*times: float | None) -> float | None:
     return min(present) if present else None
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
+
+
 def _held(lease: Lease, where: str) -> None:
     if not isinstance(lease, Lease):
         raise TypeError(f"{where}: a Lease, not {type(lease).__name__}")
@@ -97,13 +107,13 @@ class _Record:
 
     def __post_init__(self) -> None:
         where = type(self).__name__
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
+        for name in _field_names(type(self)):
+            value = getattr(self, name)
             if isinstance(value, float) and not math.isfinite(value):
-                raise ValueError(f"{where}.{f.name} must be finite")
+                raise ValueError(f"{where}.{name} must be finite")
             # A lease in use, checked, verified or to resume has a lease time
             # and a server identifier (a DHCPINFORM's configuration has neither).
-            if f.name == "lease" or (f.name == "resume" and isinstance(value, Lease)):
+            if name == "lease" or (name == "resume" and isinstance(value, Lease)):
                 _held(value, where)
 
     @property

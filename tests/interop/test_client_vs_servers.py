@@ -1,10 +1,12 @@
 """The dhcpwire client (examples/client.py) against dnsmasq, ISC Kea and ISC dhcpd.
 
-One scenario per server, in two namespaces (server | client) on one veth
-link, lease 30 s with T1 = 10 s and T2 = 20 s (dnsmasq: its minimum lease of
-2 minutes, with T1 and T2 set by options 58 and 59):
+One scenario per server and per form of the client identifier (RFC 4361's
+IAID + DUID, the default, and the hardware form), in two namespaces (server |
+client) on one veth link, lease 30 s with T1 = 10 s and T2 = 20 s (dnsmasq:
+its minimum lease of 2 minutes, with T1 and T2 set by options 58 and 59):
 
-1. DORA binds the address the server leased (its lease file says so);
+1. DORA binds the address the server leased (its lease file says so, under
+   the client identifier the client sent);
 2. the renewal at T1 is a unicast REQUEST answered by an ACK;
 3. the server is paused (SIGSTOP) after that renewal: at the next T1 the
    client retransmits unicast REQUESTs, at T2 it broadcasts (REBINDING), and
@@ -17,6 +19,7 @@ link, lease 30 s with T1 = 10 s and T2 = 20 s (dnsmasq: its minimum lease of
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 import signal
@@ -43,6 +46,8 @@ class Peer:
     leased: Callable[[Path, Process, str], bool]
     #: has the server freed ``address`` after a DHCPRELEASE?
     released: Callable[[Path, Process, str], bool]
+    #: the client identifier (option 61, hex) the server recorded for ``address``
+    identifier: Callable[[Path, str], str | None]
 
 
 # -- dnsmasq --------------------------------------------------------------------------------
@@ -64,6 +69,15 @@ def dnsmasq_leased(tmp: Path, _p: Process, address: str) -> bool:
 
 def dnsmasq_released(tmp: Path, p: Process, address: str) -> bool:
     return not dnsmasq_leased(tmp, p, address) and f"DHCPRELEASE(eth0) {address}" in p.output()
+
+
+def dnsmasq_identifier(tmp: Path, address: str) -> str | None:
+    # "expiry hwaddr address hostname client-id", the client id as colon hex
+    for line in (tmp / "dnsmasq.leases").read_text().splitlines():
+        fields = line.split()
+        if len(fields) >= 5 and fields[2] == address and fields[4] != "*":
+            return fields[4].replace(":", "")
+    return None
 
 
 # -- Kea ------------------------------------------------------------------------------------
@@ -98,6 +112,11 @@ def kea_leased(tmp: Path, _p: Process, address: str) -> bool:
     rows = kea_rows(tmp, address)
     # address,hwaddr,client_id,valid_lifetime,...: the last row is the lease's current state
     return bool(rows) and rows[-1][3] != "0"
+
+
+def kea_identifier(tmp: Path, address: str) -> str | None:
+    rows = kea_rows(tmp, address)
+    return rows[-1][2].replace(":", "") or None if rows else None
 
 
 def kea_released(tmp: Path, p: Process, address: str) -> bool:
@@ -144,20 +163,36 @@ def dhcpd_leased(tmp: Path, _p: Process, address: str) -> bool:
     return dhcpd_state(tmp, address) == "active"
 
 
+def dhcpd_identifier(tmp: Path, address: str) -> str | None:
+    # uid "\377^\020S..."; a C string with octal escapes
+    text = (tmp / "dhcpd.leases").read_text()
+    blocks = re.findall(rf"lease {re.escape(address)} \{{(.*?)\}}", text, re.S)
+    found = re.search(r'^\s*uid "((?:[^"\\]|\\.)*)";', blocks[-1], re.M) if blocks else None
+    if found is None:
+        return None
+    raw: bytes = codecs.escape_decode(found.group(1).encode("latin-1"))[0]
+    return raw.hex()
+
+
 def dhcpd_released(tmp: Path, p: Process, address: str) -> bool:
     return (f"DHCPRELEASE of {address}" in p.output()
             and dhcpd_state(tmp, address) in ("free", "released"))
 
 
 PEERS = [
-    Peer("dnsmasq", ("dnsmasq",), start_dnsmasq, dnsmasq_leased, dnsmasq_released),
-    Peer("kea", ("kea-dhcp4",), start_kea, kea_leased, kea_released),
-    Peer("dhcpd", ("dhcpd",), start_dhcpd, dhcpd_leased, dhcpd_released),
+    Peer("dnsmasq", ("dnsmasq",), start_dnsmasq, dnsmasq_leased, dnsmasq_released,
+         dnsmasq_identifier),
+    Peer("kea", ("kea-dhcp4",), start_kea, kea_leased, kea_released, kea_identifier),
+    Peer("dhcpd", ("dhcpd",), start_dhcpd, dhcpd_leased, dhcpd_released, dhcpd_identifier),
 ]
+#: ``--client-id`` of examples/client.py: RFC 4361's form (the default) and the hardware form.
+FORMS = ["duid", "hardware"]
 
 
+@pytest.mark.parametrize("form", FORMS)
 @pytest.mark.parametrize("peer", PEERS, ids=[p.name for p in PEERS])
-def test_dhcpwire_client_against_server(peer: Peer, net: Link, tmp_path: Path) -> None:
+def test_dhcpwire_client_against_server(peer: Peer, form: str, net: Link,
+                                        tmp_path: Path) -> None:
     require("ip", "dumpcap", "tshark", *peer.tools)
     server_ns = net.namespace("srv")
     client_ns = net.namespace("cli")
@@ -168,7 +203,8 @@ def test_dhcpwire_client_against_server(peer: Peer, net: Link, tmp_path: Path) -
         server = peer.start(server_ns, tmp_path)
         time.sleep(1.0)  # let it open its sockets (else the first DISCOVER waits 4 s more)
         assert server.alive(), server.output()
-        client = start_client(client_ns, tmp_path, "--lease-file", str(lease_file))
+        client = start_client(client_ns, tmp_path, "--lease-file", str(lease_file),
+                              "--client-id", form)
 
         # 1. DORA
         first = client.wait(bound, 30)
@@ -179,6 +215,13 @@ def test_dhcpwire_client_against_server(peer: Peer, net: Link, tmp_path: Path) -
         assert client_ns.address("eth0") == [address]
         wait_for(lambda: peer.leased(tmp_path, server, address), 5,
                  f"{peer.name} to record the lease of {address}\n{server.output()}")
+        # The server knows the client by the identifier it sent: RFC 4361's
+        # type 255 (IAID + DUID-LL) or type 1 and the MAC.
+        sent = client.wait(r"^start \S+ chaddr=(\S+) client-id=(\S+)", 1)
+        mac = sent.group(1).replace(":", "")
+        expected = ("ff" + mac[-8:] + "00030001" + mac) if form == "duid" else ("01" + mac)
+        assert sent.group(2) == expected
+        assert peer.identifier(tmp_path, address) == expected
 
         # 2. renewal at T1: unicast REQUEST, ACK
         client.wait(r"^state BOUND -> RENEWING", T1 + 5)
@@ -199,9 +242,13 @@ def test_dhcpwire_client_against_server(peer: Peer, net: Link, tmp_path: Path) -
         # The ACK binds (Configure: "bound"). Lease times count from the first REQUEST
         # of the exchange, sent at T1 (RFC 2131 section 4.4.5): after this long a pause a
         # server's T1 may have passed already, and the client goes on to RENEWING at once.
-        client.wait(r"^state REBINDING -> (BOUND|RENEWING)", LEASE - T2)
+        left = client.wait(r"^state REBINDING -> (BOUND|RENEWING)", LEASE - T2)
         assert client.wait(bound, 1, count=3).group(1) == address
-        client.wait(r"^state \S+ -> BOUND", 10, count=len(client.matching(r"-> BOUND$")) + 1)
+        if left.group(1) == "RENEWING":  # and then BOUND, after the renewal's ACK
+            lines = client.lines()
+            upto = lines.index(left.group(0)) + 1
+            client.wait(r"^state \S+ -> BOUND", 10,
+                        count=sum(line.endswith("-> BOUND") for line in lines[:upto]) + 1)
         assert client_ns.address("eth0") == [address]
 
         # 4. stop without release, start again: INIT-REBOOT keeps the address
@@ -210,7 +257,7 @@ def test_dhcpwire_client_against_server(peer: Peer, net: Link, tmp_path: Path) -
         assert client_ns.address("eth0") == []
         assert json.loads(lease_file.read_text())["lease"]["address"] == address
         again = start_client(client_ns, tmp_path, "--lease-file", str(lease_file),
-                             name="dwclient-2")
+                             "--client-id", form, name="dwclient-2")
         assert again.wait(bound, 15).group(1) == address
         assert again.matching(r"^state STOPPED -> INIT-REBOOT")
         assert not again.matching(r"^send DHCPDISCOVER")
