@@ -82,6 +82,12 @@ class InformRequested:
     server: IPv4Address | None = None
 
     def __post_init__(self) -> None:
+        for name in ("address", "server"):
+            value = getattr(self, name)
+            absent = name == "server" and value is None
+            wrong = not isinstance(value, (IPv4Address, str, int)) or isinstance(value, bool)
+            if wrong and not absent:
+                raise TypeError(f"{name} must be an IPv4Address, not {type(value).__name__}")
         if not isinstance(self.address, IPv4Address):
             object.__setattr__(self, "address", IPv4Address(self.address))
         if self.server is not None and not isinstance(self.server, IPv4Address):

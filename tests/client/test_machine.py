@@ -247,6 +247,12 @@ def test_events_refuse_values_of_the_wrong_type() -> None:
         ProbeResult(conflict="no")  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         Start(lease="192.0.2.10")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        InformRequested(address=None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        InformRequested(address=ADDR, server=b"\xc0\x00\x02\x01")  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        InformRequested(address="224.0.0.1")
     with pytest.raises(ValueError):
         Start(lease=Lease(address=ADDR))
     with pytest.raises(ValueError):
@@ -464,6 +470,13 @@ def test_transitions_list_every_legal_pair_with_the_table_s_edges() -> None:
     for (state, trigger), target in TABLE.items():
         for event in trigger.events:
             assert (trigger.label, target) in rows[(state, event)].edges
+
+
+def test_transition_trigger_is_the_deprecated_name_of_its_event() -> None:
+    from dhcpwire import DhcpwireDeprecationWarning
+    row = transitions()[0]
+    with pytest.warns(DhcpwireDeprecationWarning):
+        assert row.trigger is row.event
 
 
 def test_the_dot_diagram_draws_every_edge_of_the_table() -> None:
