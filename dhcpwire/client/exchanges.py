@@ -43,10 +43,32 @@ from .replies import Offer, kind_text
 from .state import ClientState
 from .table import Trigger
 
-__all__ = ["Move", "Outcome", "ack_move", "backoff", "bind_move", "discard", "discover_move",
-           "expire_move", "inform_move", "new_xid", "rebind_move", "renew_move",
-           "renewal_retry", "request_move", "restart_move", "restart_wait", "secs_since",
-           "send", "startup_delay"]
+__all__ = [
+    "Move",
+    "Outcome",
+    "ack_move",
+    "backoff",
+    "bind_move",
+    "discard",
+    "discover_move",
+    "expire_move",
+    "inform_move",
+    "moved",
+    "new_xid",
+    "rebind_move",
+    "renew_move",
+    "renewal_retry",
+    "renewal_send",
+    "request_move",
+    "restart_move",
+    "restart_wait",
+    "secs_since",
+    "send",
+    "setback_move",
+    "startup_delay",
+    "stop_move",
+    "unexpected",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +158,8 @@ def send(message: Message, destination: IPv4Address = BROADCAST,
     return Send(message=message, destination=destination, port=SERVER_PORT, source=source)
 
 
-def _moved(state: ClientState, record: Record, setbacks: int | None = None) -> ClientState:
+def moved(state: ClientState, record: Record, setbacks: int | None = None) -> ClientState:
+    """``state`` in ``record``, its setbacks ``setbacks`` (unchanged when ``None``)."""
     return ClientState(config=state.config, record=record,
                        setbacks=state.setbacks if setbacks is None else setbacks)
 
@@ -147,7 +170,7 @@ def restart_move(state: ClientState, trigger: Trigger, now: float, *, wait: floa
                  previous: Lease | None = None, setbacks: int | None = None,
                  actions: tuple[Action, ...] = ()) -> Move:
     """-> INIT, to send a DISCOVER ``wait`` seconds from now."""
-    return Move(trigger, _moved(state, Init(wake_at=now + wait, previous=previous), setbacks),
+    return Move(trigger, moved(state, Init(wake_at=now + wait, previous=previous), setbacks),
                 actions)
 
 
@@ -197,7 +220,7 @@ def discover_move(state: ClientState, now: float, rng: random.Random,
                        requested=None if previous is None else previous.address)
     record = Selecting(xid=xid, sent_at=now, attempts=1,
                        retransmit_at=now + backoff(state.config, 1, rng), previous=previous)
-    return Move(Trigger.WAIT_OVER, _moved(state, record), (send(message),))
+    return Move(Trigger.WAIT_OVER, moved(state, record), (send(message),))
 
 
 def request_move(state: ClientState, selecting: Selecting, offer: Offer, now: float,
@@ -219,7 +242,7 @@ def request_move(state: ClientState, selecting: Selecting, offer: Offer, now: fl
     record = Requesting(xid=selecting.xid, sent_at=now, attempts=1,
                         retransmit_at=now + backoff(state.config, 1, rng), offer=offer,
                         secs=selecting.secs, previous=selecting.previous)
-    return Move(Trigger.OFFER_SELECTED, _moved(state, record), (send(message),))
+    return Move(Trigger.OFFER_SELECTED, moved(state, record), (send(message),))
 
 
 def renew_move(state: ClientState, trigger: Trigger, lease: Lease, now: float,
@@ -239,7 +262,7 @@ def renew_move(state: ClientState, trigger: Trigger, lease: Lease, now: float,
     record = Renewing(xid=new_xid(rng), sent_at=now, attempts=1,
                       retransmit_at=renewal_retry(state.config, now, lease.rebind_at),
                       lease=lease)
-    return Move(trigger, _moved(state, record), (renewal_send(state.config, record, now),))
+    return Move(trigger, moved(state, record), (renewal_send(state.config, record, now),))
 
 
 def rebind_move(state: ClientState, lease: Lease, now: float, rng: random.Random) -> Move:
@@ -256,7 +279,7 @@ def rebind_move(state: ClientState, lease: Lease, now: float, rng: random.Random
     record = Rebinding(xid=new_xid(rng), sent_at=now, attempts=1,
                        retransmit_at=renewal_retry(state.config, now, lease.expires_at),
                        lease=lease)
-    return Move(Trigger.T2, _moved(state, record), (renewal_send(state.config, record, now),))
+    return Move(Trigger.T2, moved(state, record), (renewal_send(state.config, record, now),))
 
 
 def renewal_send(config: ClientConfig, record: Renewing | Rebinding, now: float) -> Send:
@@ -286,7 +309,7 @@ def inform_move(state: ClientState, trigger: Trigger, wish: InformRequested, now
     record = Informing(xid=xid, sent_at=now, attempts=1,
                        retransmit_at=now + backoff(state.config, 1, rng), address=wish.address,
                        server=wish.server)
-    return Move(trigger, _moved(state, record),
+    return Move(trigger, moved(state, record),
                 (send(message, wish.server or BROADCAST, wish.address),))
 
 
@@ -296,7 +319,7 @@ def stop_move(state: ClientState, trigger: Trigger, record: Stopped | Detached) 
     actions: tuple[Action, ...] = ()
     if state.configured and lease is not None:
         actions = (Deconfigure(address=lease.address),)
-    return Move(trigger, _moved(state, record), actions)
+    return Move(trigger, moved(state, record), actions)
 
 
 # -- binding ------------------------------------------------------------------------------
@@ -315,7 +338,7 @@ def bind_move(state: ClientState, trigger: Trigger, lease: Lease,
         # announce the client's new IP address and clear any outdated ARP
         # cache entries in hosts on the client's subnet."
         more += (Announce(address=lease.address),)
-    return Move(trigger, _moved(state, Bound(lease=lease), setbacks=0), actions + more)
+    return Move(trigger, moved(state, Bound(lease=lease), setbacks=0), actions + more)
 
 
 def ack_move(state: ClientState, lease: Lease, message: Message, now: float,
@@ -343,6 +366,6 @@ def ack_move(state: ClientState, lease: Lease, message: Message, now: float,
         actions = (*actions, Notify(text=f"{lease.address} replaces the address "
                                          f"{old.address} held before"))
     if state.config.probe and (in_use is None or in_use.address != lease.address):
-        return Move(Trigger.ACK_PROBE, _moved(state, Checking(lease=lease)),
+        return Move(Trigger.ACK_PROBE, moved(state, Checking(lease=lease)),
                     (*actions, Probe(address=lease.address)))
     return bind_move(state, Trigger.ACK, lease, actions)

@@ -44,6 +44,7 @@ from .exchanges import (
     discover_move,
     expire_move,
     inform_move,
+    moved,
     new_xid,
     rebind_move,
     renew_move,
@@ -119,8 +120,8 @@ def _start(state: ClientState, record: Stopped, event: Start, now: float,
         # allocated network address, a client may choose to omit some of the
         # steps described in the previous section."
         return Move(Trigger.START_WITH_LEASE,
-                    ClientState(config=state.config, record=InitReboot(lease=lease, wake_at=wake)))
-    return Move(Trigger.START, ClientState(config=state.config, record=Init(wake_at=wake)))
+                    moved(state, InitReboot(lease=lease, wake_at=wake), setbacks=0))
+    return Move(Trigger.START, moved(state, Init(wake_at=wake), setbacks=0))
 
 
 def _inform(state: ClientState, record: object, event: InformRequested, now: float,
@@ -153,8 +154,7 @@ def _reboot(state: ClientState, record: InitReboot, event: TimerFired, now: floa
                       address=record.lease.address)
     new = Rebooting(xid=xid, sent_at=now, attempts=1,
                     retransmit_at=now + backoff(state.config, 1, rng), lease=record.lease)
-    return Move(Trigger.REBOOT, ClientState(config=state.config, record=new,
-                                            setbacks=state.setbacks), (send(message),))
+    return Move(Trigger.REBOOT, moved(state, new), (send(message),))
 
 
 # -- SELECTING ----------------------------------------------------------------------------
@@ -196,7 +196,7 @@ def _selecting_timer(state: ClientState, record: Selecting, event: TimerFired, n
     message = discover(config, xid=record.xid, secs=secs,
                        requested=None if previous is None else previous.address)
     new = dataclasses.replace(_again(record, config, now, rng), secs=secs)
-    return Move(Trigger.RETRANSMIT, _with(state, new), (send(message),))
+    return Move(Trigger.RETRANSMIT, moved(state, new), (send(message),))
 
 
 def _again(record: RecordT, config: ClientConfig, now: float, rng: random.Random) -> RecordT:
@@ -204,10 +204,6 @@ def _again(record: RecordT, config: ClientConfig, now: float, rng: random.Random
     attempts = record.attempts + 1
     return dataclasses.replace(record, attempts=attempts,
                                retransmit_at=now + backoff(config, attempts, rng))
-
-
-def _with(state: ClientState, record: Any) -> ClientState:
-    return ClientState(config=state.config, record=record, setbacks=state.setbacks)
 
 
 def _selecting_message(state: ClientState, record: Selecting, event: MessageReceived,
@@ -228,7 +224,7 @@ def _selecting_message(state: ClientState, record: Selecting, event: MessageRece
             # V6ONLY_WAIT seconds, at least MIN_V6ONLY_WAIT (section 3.4).
             seconds = max(offer.v6only_wait, MIN_V6ONLY_WAIT)
             return Move(Trigger.V6ONLY,
-                        _with(state, V6Only(wake_at=now + seconds, previous=record.previous)),
+                        moved(state, V6Only(wake_at=now + seconds, previous=record.previous)),
                         (V6OnlyWait(seconds=seconds),))
         if config.selection_window <= 0:
             # Section 4.4.1: "e.g., the first DHCPOFFER message".
@@ -238,7 +234,7 @@ def _selecting_message(state: ClientState, record: Selecting, event: MessageRece
         window_end = record.window_end if record.window_end is not None else (
             now + config.selection_window)
         new = dataclasses.replace(record, offers=(*record.offers, offer), window_end=window_end)
-        return Move(Trigger.OFFER_COLLECTED, _with(state, new))
+        return Move(Trigger.OFFER_COLLECTED, moved(state, new))
     if reply.kind == MessageType.ACK:
         if not (config.rapid_commit and _has_rapid_commit(message)):
             # Section 4.4.1: "Any arriving DHCPACK messages must be silently
@@ -281,7 +277,7 @@ def _requesting_timer(state: ClientState, record: Requesting, event: TimerFired,
     offer = record.offer
     message = request(config, state="SELECTING", xid=record.xid, secs=record.secs,
                       address=offer.address, server=offer.server)
-    return Move(Trigger.RETRANSMIT, _with(state, _again(record, config, now, rng)),
+    return Move(Trigger.RETRANSMIT, moved(state, _again(record, config, now, rng)),
                 (send(message),))
 
 
@@ -377,7 +373,7 @@ def _lease_timer(state: ClientState, record: Checking | Bound | Renewing | Rebin
     target = lease.rebind_at if isinstance(record, Renewing) else lease.expires_at
     new = dataclasses.replace(record, attempts=record.attempts + 1,
                               retransmit_at=renewal_retry(state.config, now, target))
-    return Move(Trigger.RETRANSMIT, _with(state, new), (renewal_send(state.config, new, now),))
+    return Move(Trigger.RETRANSMIT, moved(state, new), (renewal_send(state.config, new, now),))
 
 
 # -- BOUND, RENEWING, REBINDING -----------------------------------------------------------
@@ -466,7 +462,7 @@ def _release(state: ClientState, record: Bound | Renewing | Rebinding, event: Re
     actions: tuple[Send | Deconfigure, ...] = (
         send(message, lease.server_identifier or BROADCAST, lease.address),
         Deconfigure(address=lease.address))
-    return Move(Trigger.RELEASE, _with(state, Stopped()), actions)
+    return Move(Trigger.RELEASE, moved(state, Stopped()), actions)
 
 
 # -- REBOOTING ----------------------------------------------------------------------------
@@ -492,7 +488,7 @@ def _rebooting_timer(state: ClientState, record: Rebooting, event: TimerFired, n
                         f"{lease.address} until it expires"),))
     message = request(config, state="INIT-REBOOT", xid=record.xid,
                       secs=secs_since(record.sent_at, now), address=lease.address)
-    return Move(Trigger.RETRANSMIT, _with(state, _again(record, config, now, rng)),
+    return Move(Trigger.RETRANSMIT, moved(state, _again(record, config, now, rng)),
                 (send(message),))
 
 
@@ -539,7 +535,7 @@ def _informing_timer(state: ClientState, record: Informing, event: TimerFired, n
         # suggested in section 4.1), then it SHOULD display a message
         # informing the user of the problem, and then SHOULD begin network
         # processing using suitable defaults as per Appendix A."
-        return Move(Trigger.OUT_OF_TRIES, _with(state, Stopped()), (
+        return Move(Trigger.OUT_OF_TRIES, moved(state, Stopped()), (
             Notify(text=f"no DHCPACK to DHCPINFORM for {record.address}; use defaults"),))
     message = inform(config, xid=record.xid, secs=secs_since(record.sent_at, now),
                      address=record.address)
@@ -547,7 +543,7 @@ def _informing_timer(state: ClientState, record: Informing, event: TimerFired, n
     # Section 4.4.4: "If the client receives no response to DHCP messages sent
     # to the IP address of a known DHCP server, the DHCP client reverts to
     # using the IP broadcast address."
-    return Move(Trigger.RETRANSMIT, _with(state, new), (send(message, BROADCAST, record.address),))
+    return Move(Trigger.RETRANSMIT, moved(state, new), (send(message, BROADCAST, record.address),))
 
 
 def _informing_message(state: ClientState, record: Informing, event: MessageReceived,
@@ -564,7 +560,7 @@ def _informing_message(state: ClientState, record: Informing, event: MessageRece
     found = read_inform_ack(reply, address=record.address, bound_at=record.sent_at)
     if isinstance(found, str):
         return discard(reply.message, found)
-    return Move(Trigger.INFORM_ACK, _with(state, Informed(address=record.address,
+    return Move(Trigger.INFORM_ACK, moved(state, Informed(address=record.address,
                                                           server=record.server,
                                                           configuration=found)),
                 (Configure(lease=found),))
@@ -596,7 +592,7 @@ def _link_up(state: ClientState, record: Detached, event: LinkUp, now: float,
         return inform_move(state, Trigger.LINK_UP_INFORM, resume, now, rng)
     if isinstance(resume, Lease):
         return Move(Trigger.LINK_UP_WITH_LEASE,
-                    _with(state, InitReboot(lease=resume, wake_at=now)))
+                    moved(state, InitReboot(lease=resume, wake_at=now)))
     return restart_move(state, Trigger.LINK_UP, now)
 
 

@@ -253,7 +253,10 @@ class ClientMachine(RuleBasedStateMachine):
         deadline = next_deadline(self.state)
         if deadline is None or deadline <= self.now:
             return
-        self.now += (deadline - self.now) * fraction
+        early = self.now + (deadline - self.now) * fraction
+        if early >= deadline:
+            return  # rounding made it the deadline itself
+        self.now = early
         before = self.state
         self.feed(TimerFired())
         assert self.state == before  # firing early does nothing
