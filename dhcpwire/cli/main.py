@@ -38,14 +38,10 @@ __all__ = ["build_parser", "main"]
 
 
 def _version() -> str:
-    from importlib import metadata
+    """The package's own ``__version__`` (the wheel's metadata is made from it)."""
+    from .. import __version__
 
-    try:
-        return metadata.version("dhcpwire")
-    except metadata.PackageNotFoundError:  # a checkout on sys.path, not installed
-        from .. import __version__
-
-        return __version__
+    return __version__
 
 
 class _Progress:

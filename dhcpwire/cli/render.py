@@ -7,6 +7,7 @@ import enum
 from ipaddress import IPv4Address, IPv4Network, IPv6Address
 from typing import Any, TextIO
 
+from ..tools.lint import message_kind
 from ..wire.constants import MessageType
 from ..wire.errors import DhcpwireError
 from ..wire.mapping import OptionMap
@@ -68,15 +69,12 @@ def headline(msg: Message) -> str:
 
 
 def _kind(msg: Message) -> str | None:
-    raw = msg.options.raw_get(53) if msg.vend is None else None
-    if raw is None:
+    kind = message_kind(msg)
+    if kind is None:
         return None
-    if len(raw) == 1 and raw[0] in _TYPES:
-        return str(_TYPES[raw[0]])
-    return f"type {raw[0]}" if len(raw) == 1 else "type ?"
-
-
-_TYPES = {int(t): t for t in MessageType}
+    if isinstance(kind, MessageType):
+        return str(kind)
+    return "type ?" if kind < 0 else f"type {kind}"
 
 
 def message_to_jsonable(msg: Message) -> dict[str, Any]:
