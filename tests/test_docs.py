@@ -153,7 +153,7 @@ def test_tables_render_as_tables(html: Path) -> None:
                 if len(row) >= 2 and (not row[0] or not any(row[1:])
                                       or row[0].endswith((",", " and", " or"))):
                     broken.setdefault(page.name, []).append((number, row[:2]))
-    assert set(broken) == set(BROKEN_TABLES), broken
+    assert set(broken) <= set(BROKEN_TABLES), broken
 
 
 # -- the option table's Python types ----------------------------------------------------------
