@@ -1,4 +1,4 @@
-"""A BOOTP/DHCP relay agent (RFC 1542 section 4, RFC 3046), as two pure functions.
+"""A BOOTP/DHCP relay agent (RFC 1542 section 4, RFC 3046, RFC 8357), as two pure functions.
 
 Rules of this module:
 
@@ -7,8 +7,9 @@ Rules of this module:
   message the RFCs say to discard silently. Sockets, interfaces and the
   list of servers to forward to are the caller's.
 * **Nothing but the RFC's fields change.** A request gets 'giaddr' (when
-  zero), 'hops' and, when asked, option 82; a reply loses only the option 82
-  this relay added. Every other field is kept intact (RFC 1542 section
+  zero), 'hops' and, when asked (or when the relay sends from a port other
+  than 67, RFC 8357), option 82; a reply loses only the option 82 this
+  relay added. Every other field is kept intact (RFC 1542 section
   4.1.1: "All other BOOTP fields MUST be preserved intact").
 * **Each rule is quoted above the code that carries it out.**
 """
@@ -20,8 +21,8 @@ from ipaddress import IPv4Address
 from typing import Final
 
 from .protocol.actions import BROADCAST, Send
-from .wire.codes import RELAY_AGENT_INFORMATION
-from .wire.constants import CLIENT_PORT, OpCode
+from .wire.codes import RAI_RELAY_SOURCE_PORT, RELAY_AGENT_INFORMATION
+from .wire.constants import CLIENT_PORT, SERVER_PORT, OpCode
 from .wire.mapping import OptionMap
 from .wire.message import ZERO_ADDRESS, Message
 from .wire.options import Options
@@ -37,11 +38,12 @@ _AGENT_CIRCUIT_ID: Final = 1
 _AGENT_REMOTE_ID: Final = 2
 
 
-def agent_information(circuit_id: bytes | None = None,
-                      remote_id: bytes | None = None) -> OptionMap | None:
-    """The option 82 value a relay adds: sub-options 1 and 2 (RFC 3046 section 2.0).
+def agent_information(circuit_id: bytes | None = None, remote_id: bytes | None = None,
+                      source_port: int = SERVER_PORT) -> OptionMap | None:
+    """The option 82 value a relay adds: sub-options 1 and 2 (RFC 3046 section
+    2.0), and 19 when the relay sends from ``source_port`` other than 67 (RFC 8357).
 
-    ``None`` when neither is given: RFC 3046 section 2.0, "at least one
+    ``None`` when there is none to add: RFC 3046 section 2.0, "at least one
     sub-option must be defined".
     """
     subs: dict[int, bytes] = {}
@@ -49,12 +51,25 @@ def agent_information(circuit_id: bytes | None = None,
         subs[_AGENT_CIRCUIT_ID] = bytes(circuit_id)
     if remote_id is not None:
         subs[_AGENT_REMOTE_ID] = bytes(remote_id)
+    if source_port != SERVER_PORT:
+        # RFC 8357 section 5.1 (paraphrased; the RFC's text is not in this
+        # project's reference set): a relay agent that uses a UDP source port
+        # other than 67 towards the server includes the Relay Source Port
+        # sub-option (19, no value), so that the server replies to that port.
+        subs[RAI_RELAY_SOURCE_PORT] = b""
     return OptionMap(subs, registry=RELAY_AGENT_SPACE) if subs else None
+
+
+def _check_port(source_port: int) -> None:
+    if isinstance(source_port, bool) or not isinstance(source_port, int):
+        raise TypeError(f"source_port must be an int, not {type(source_port).__name__}")
+    if not 0 < source_port <= 0xFFFF:
+        raise ValueError(f"source_port must be a UDP port (1-65535), not {source_port}")
 
 
 def relay_request(message: Message, *, giaddr: IPv4Address, circuit_id: bytes | None = None,
                   remote_id: bytes | None = None, max_hops: int = DEFAULT_MAX_HOPS,
-                  trusted: bool = True) -> Message | None:
+                  trusted: bool = True, source_port: int = SERVER_PORT) -> Message | None:
     """The BOOTREQUEST ``message`` as this relay forwards it to the server(s), or ``None``.
 
     ``giaddr`` is the address of the interface the request arrived on;
@@ -63,8 +78,14 @@ def relay_request(message: Message, *, giaddr: IPv4Address, circuit_id: bytes | 
     default"); ``trusted`` says whether the circuit may carry an option 82
     that a downstream element added. ``max_hops`` is 16, the hard limit;
     RFC 1542 section 4.1.1 suggests 4 as the default of a configured
-    threshold, which a caller that wants it passes.
+    threshold, which a caller that wants it passes. ``source_port`` is the
+    UDP port this relay sends to servers from (and hears their replies on):
+    when it is not 67, the option 82 this relay adds carries sub-option 19
+    (RFC 8357), so a first-hop relay then always adds option 82. A request
+    that already carries a downstream element's option 82 cannot say so (RFC
+    3046 section 2.1: no "second" option), and its server replies to port 67.
     """
+    _check_port(source_port)
     if not isinstance(giaddr, IPv4Address):
         giaddr = IPv4Address(giaddr)
     if giaddr in (ZERO_ADDRESS, BROADCAST):
@@ -84,7 +105,7 @@ def relay_request(message: Message, *, giaddr: IPv4Address, circuit_id: bytes | 
     # smaller value".
     if message.hops > max_hops:
         return None
-    ours = agent_information(circuit_id, remote_id)
+    ours = agent_information(circuit_id, remote_id, source_port)
     present = RELAY_AGENT_INFORMATION in message.options
     options = message.options
     if message.giaddr == ZERO_ADDRESS:
@@ -125,7 +146,7 @@ def relay_request(message: Message, *, giaddr: IPv4Address, circuit_id: bytes | 
 def relay_reply(message: Message, *, circuit_id: bytes | None = None,
                 remote_id: bytes | None = None,
                 interfaces: Collection[IPv4Address] | None = None,
-                ) -> Send | None:
+                source_port: int = SERVER_PORT) -> Send | None:
     """How to deliver the BOOTREPLY ``message`` from a server to the client, or ``None``.
 
     Returns the :class:`~dhcpwire.protocol.actions.Send` of the message to
@@ -135,9 +156,11 @@ def relay_reply(message: Message, *, circuit_id: bytes | None = None,
     client hardware address to address the frame to. ``circuit_id``/``remote_id``
     are what this relay adds to requests (the same values as given to
     :func:`relay_request`), so that it removes its own option 82 and no
-    other. ``interfaces``, when given, are this relay's addresses: a reply
-    whose 'giaddr' is none of them is discarded.
+    other (with ``source_port``, the sub-option 19 it adds). ``interfaces``,
+    when given, are this relay's addresses: a reply whose 'giaddr' is none of
+    them is discarded.
     """
+    _check_port(source_port)
     # RFC 1542 section 4.1.2: "BOOTP relay agents relay BOOTREPLY messages
     # only to BOOTP clients."
     if message.op != OpCode.BOOTREPLY:
@@ -154,9 +177,10 @@ def relay_reply(message: Message, *, circuit_id: bytes | None = None,
     # relay added is removed; one a downstream element added stays for it.
     # (RFC 1542 section 4.1.2's "The relay agent MUST NOT modify any BOOTP
     # field" predates option 82; this removal is the one change RFC 3046 asks.)
-    ours = agent_information(circuit_id, remote_id)
+    ours = agent_information(circuit_id, remote_id, source_port)
     if ours is not None and RELAY_AGENT_INFORMATION in message.options:
-        expected = Options({RELAY_AGENT_INFORMATION: ours}).raw(RELAY_AGENT_INFORMATION)
+        values: dict[int, OptionMap] = {RELAY_AGENT_INFORMATION: ours}
+        expected = Options(values).raw(RELAY_AGENT_INFORMATION)
         if message.options.raw(RELAY_AGENT_INFORMATION) == expected:
             message = message.replace(options=message.options.remove(RELAY_AGENT_INFORMATION))
     # RFC 1542 section 4.1.2: "If this flag is set to 1, the reply SHOULD be

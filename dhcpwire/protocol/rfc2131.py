@@ -18,6 +18,7 @@ Rules of this module:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from ipaddress import IPv4Address
 from typing import Final
 
@@ -26,14 +27,19 @@ from ..wire.message import Message
 
 __all__ = [
     "ANYWHERE",
+    "CHOSEN",
     "CLIENT_COLUMNS",
     "CLIENT_FIELDS",
     "CLIENT_OPTIONS",
     "CLIENT_OTHERS",
     "FIELD_RULES",
+    "HEADER",
     "OPTION_RULES",
     "REPLY_COLUMN",
+    "REPLY_RULES",
     "REQUEST_STATES",
+    "Header",
+    "ReplyRules",
     "check_reply",
     "client_field_rule",
     "client_option_rule",
@@ -211,7 +217,7 @@ def check_reply(request: Message, reply: Message, *, should: bool = False) -> li
 
 def _kind(message: Message) -> MessageType | int | None:
     """Option 53 read from its bytes (a lenient decode may leave the typed value raw)."""
-    raw = message.options._raw.get(53) if message.vend is None else None
+    raw = message.options.raw_map.get(53) if message.vend is None else None
     if raw is None or len(raw) != 1:
         return None if raw is None else -1
     return MessageType(raw[0]) if raw[0] in _TYPES else raw[0]
@@ -224,6 +230,112 @@ def _name(kind: object) -> str:
     if kind is None:
         return "BOOTP message"
     return f"DHCP{kind.name}" if isinstance(kind, MessageType) else f"message type {kind}"
+
+
+# -- table 3 for the reply builders ------------------------------------------------------
+
+#: The header fields of a :class:`Message` in constructor order, and the zero of each.
+HEADER: Final = ("op", "htype", "hlen", "hops", "xid", "secs", "flags", "ciaddr", "yiaddr",
+                 "siaddr", "giaddr", "chaddr", "sname", "file")
+_ZEROS: Final[dict[str, object]] = {
+    "ciaddr": IPv4Address(0), "yiaddr": IPv4Address(0), "siaddr": IPv4Address(0),
+    "giaddr": IPv4Address(0), "chaddr": bytes(16), "sname": b"", "file": b""}
+#: What a reply builder chooses itself: the fields table 3 leaves to the server.
+CHOSEN: Final = ("yiaddr", "siaddr", "sname", "file", "flags")
+#: A reply's header fields, in :data:`HEADER` order.
+Header = tuple[int, int, int, int, int, int, int, IPv4Address, IPv4Address, IPv4Address,
+               IPv4Address, bytes, bytes, bytes]
+
+
+class ReplyRules:
+    """One column of table 3, in the form a server's reply builder reads it.
+
+    :attr:`header` is a function ``header(request, yiaddr, siaddr, sname,
+    file, flags)`` compiled from the column's :data:`FIELD_RULES`: it returns
+    the reply's header fields in :data:`HEADER` order, each by its rule --
+    BOOTREPLY, the request's value ("request", and "request-or-zero", which
+    the server echoes), zero, empty ("unused"), or the server's choice
+    ("any", "nonzero", "flags"). A "nonzero" field chosen zero raises
+    ``ValueError``: a builder's bug.
+
+    :meth:`options` drops the codes whose rule in :data:`OPTION_RULES` (or
+    "All others") is MUST NOT and raises ``ValueError`` when a MUST code is
+    missing; the codes with rules of their own (53, 61, 80, 82: see
+    :func:`check_reply`) pass through. ``overload`` says whether the column
+    allows "Use 'file'/'sname' fields" (option 52).
+    """
+
+    __slots__ = ("_drop", "_keep", "_must", "column", "drop", "header", "must", "overload",
+                 "should")
+
+    def __init__(self, column: str) -> None:
+        self.column = column
+        col = _COLUMNS.index(column)
+        rules = {code: row[col] for code, row in OPTION_RULES.items()}
+        self.must = frozenset(c for c, r in rules.items() if r == "MUST")
+        self.should = frozenset(c for c, r in rules.items() if r == "SHOULD")
+        self.overload = rules[52] != "MUST NOT"
+        if _OTHERS[col] == "MUST NOT":
+            # "All others: MUST NOT": only the listed codes that are allowed, and
+            # the codes with their own rules, may appear.
+            self._keep: frozenset[int] | None = frozenset(
+                {c for c, r in rules.items() if r != "MUST NOT"} | _OWN_RULES)
+            self.drop: frozenset[int] = frozenset()
+        else:
+            self._keep = None
+            self.drop = frozenset(c for c, r in rules.items() if r == "MUST NOT")
+        self._must = tuple(sorted(self.must))  # tuples: the per-reply checks are loops
+        self._drop = tuple(sorted(self.drop))
+        self.header = self._compile({name: row[col] for name, row in FIELD_RULES.items()})
+
+    def _compile(self, rules: dict[str, str]) -> Callable[..., Header]:
+        """The header function of ``rules``, as straight-line code (a reply is built
+        for every exchange, so the table is read once, here, and not per reply)."""
+        names: dict[str, object] = {"BOOTREPLY": OpCode.BOOTREPLY}
+        checks: list[str] = []
+        values: list[str] = []
+        for name in HEADER:
+            rule = rules[name]
+            if rule == "bootreply":
+                values.append("BOOTREPLY")
+            elif rule in ("request", "request-or-zero"):
+                values.append(f"request.{name}")
+            elif rule in ("zero", "unused"):
+                names[f"ZERO_{name}"] = _ZEROS.get(name, 0)
+                values.append(f"ZERO_{name}")
+            elif name in CHOSEN:  # "any", "nonzero", "flags"
+                values.append(name)
+                if rule == "nonzero":
+                    checks.append(f"    if not {name}:\n        raise ValueError("
+                                  f"\"table 3: '{name}' of a {self.column} is 0\")\n")
+            else:
+                raise ValueError(f"table 3: no builder for '{name}' by rule {rule!r}")
+        source = (f"def header(request, {', '.join(CHOSEN)}):\n" + "".join(checks)
+                  + f"    return ({', '.join(values)})\n")
+        exec(source, names)  # the code generated from FIELD_RULES, above
+        return names["header"]  # type: ignore[return-value]
+
+    def options(self, raw: dict[int, bytes]) -> dict[int, bytes]:
+        """``raw`` without the codes this column forbids (the same dict when none).
+
+        Raises ``ValueError`` when a code the column makes MUST is missing.
+        """
+        for code in self._must:
+            if code not in raw:
+                raise ValueError(f"table 3: a {self.column} MUST carry option {code}")
+        keep = self._keep
+        if keep is None:
+            for code in self._drop:
+                if code in raw:
+                    return {c: v for c, v in raw.items() if c not in self.drop}
+            return raw
+        if keep.issuperset(raw):
+            return raw
+        return {c: v for c, v in raw.items() if c in keep}
+
+
+#: Table 3 by column, for builders: ``REPLY_RULES[REPLY_COLUMN[(request type, reply type)]]``.
+REPLY_RULES: Final = {column: ReplyRules(column) for column in _COLUMNS}
 
 
 # -- table 5 and table 4: the client's side ----------------------------------------------

@@ -1,13 +1,15 @@
 """The RFC 2131 DHCP server (section 4.3) as pure functions, sans-IO.
 
 ``handle(state, message, *, now) -> (state, actions)`` answers one message;
-``expire(state, *, now)`` runs the clock; :class:`Server` holds a state
-around them. The package's modules: :mod:`.state` (the state value and the
-entry points), :mod:`.rules` (what each client message gets, RFC 2131
-section 4.3 and table 4), :mod:`.facts` (who and where the client is),
+``expire(state, *, now)`` runs the clock; ``forcerenew(state, address, *,
+now)`` asks a bound client to renew (RFC 3203); :class:`Server` holds a
+state around them. The package's modules: :mod:`.state` (the state value
+and the entry points), :mod:`.rules` (what each client message gets, RFC
+2131 section 4.3 and table 4), :mod:`.facts` (who and where the client is),
 :mod:`.replies` (table 3 and section 4.1 delivery), :mod:`.leases` (lease
-records and the actions that report their changes), :mod:`.store`
-(versions of the state), and :mod:`.config` (what an administrator sets).
+records, the actions that report their changes, and the life-cycle table),
+:mod:`.store` (the journaled containers), and :mod:`.config` (what an
+administrator sets).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from ..wire.errors import DhcpwireDeprecationWarning
 from .config import Reservation, ServerConfig, Subnet
 from .facts import client_key
 from .leases import (
+    LIFECYCLE,
     Action,
     LeaseAction,
     LeaseCommitted,
@@ -33,13 +36,17 @@ from .leases import (
     LeaseReleased,
     LeaseRenewed,
     LeaseState,
+    lifecycle_diagram,
 )
 from .replies import DELIVERY_RULES
 from .rules import HANDLERS, REQUEST_KINDS
 from .state import (
+    MAX_NOW,
     Server,
     ServerState,
     expire,
+    forcerenew,
+    fork,
     handle,
     next_deadline,
     replay,
@@ -51,6 +58,8 @@ __all__ = [
     "DELIVERY_RULES",
     "HANDLERS",
     "INFINITE",
+    "LIFECYCLE",
+    "MAX_NOW",
     "REQUEST_KINDS",
     "Action",
     "Discard",
@@ -72,7 +81,10 @@ __all__ = [
     "check_reply",
     "client_key",
     "expire",
+    "forcerenew",
+    "fork",
     "handle",
+    "lifecycle_diagram",
     "next_deadline",
     "replay",
     "restore",

@@ -26,11 +26,13 @@ from ipaddress import IPv4Address, IPv4Network
 from typing import Any, Final
 
 from ..wire.codes import (
+    AUTHENTICATION,
     CLASSLESS_STATIC_ROUTE,
     CLIENT_IDENTIFIER,
     DOMAIN_NAME,
     DOMAIN_NAME_SERVER,
     DOMAIN_SEARCH,
+    FORCERENEW_NONCE_CAPABLE,
     INTERFACE_MTU,
     IP_ADDRESS_LEASE_TIME,
     MAXIMUM_MESSAGE_SIZE,
@@ -65,7 +67,7 @@ PROTOCOL_OPTIONS: Final = frozenset({
     0, 255, REQUESTED_IP_ADDRESS, IP_ADDRESS_LEASE_TIME, OPTION_OVERLOAD, MESSAGE_TYPE,
     SERVER_IDENTIFIER, PARAMETER_REQUEST_LIST, MAXIMUM_MESSAGE_SIZE, RENEWAL_TIME,
     REBINDING_TIME, CLIENT_IDENTIFIER, RAPID_COMMIT, RELAY_AGENT_INFORMATION,
-    SUBNET_SELECTION,
+    SUBNET_SELECTION, FORCERENEW_NONCE_CAPABLE, AUTHENTICATION,
 })
 
 AddressLike = IPv4Address | str | int
@@ -327,6 +329,10 @@ class ServerConfig:
     rapid_commit: bool = False
     #: serve BOOTP clients (RFC 1534: "MUST default this optional configuration to OFF").
     bootp: bool = False
+    #: RFC 6704 Forcerenew nonce authentication: offer option 145 to clients
+    #: that send it, and give them a nonce in the DHCPACK, with which
+    #: :func:`~dhcpwire.server.forcerenew` signs. Needs an ``rng`` in ``handle``.
+    forcerenew_nonce: bool = False
     #: honour option 118 (RFC 3011 section 6: servers "MUST by default disable use of the feature").
     subnet_selection: bool = False
     #: honour the relay's link-selection sub-option 82.5 (RFC 3527).
@@ -543,10 +549,12 @@ class Plan:
     """A :class:`ServerConfig` compiled for answering messages."""
 
     __slots__ = ("by_interface", "by_key", "by_prefix", "config", "reserved", "server_ids",
-                 "subnets")
+                 "subnets", "times")
 
     def __init__(self, config: ServerConfig) -> None:
         self.config = config
+        #: lease time -> the value bytes of options 51, 58 and 59 (memoised by the replies)
+        self.times: dict[int, tuple[tuple[int, bytes], ...]] = {}
         networks = [s.network for s in config.subnets]
         for i, a in enumerate(networks):
             for b in networks[i + 1:]:

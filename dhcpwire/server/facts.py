@@ -7,32 +7,40 @@ Rules of this module:
   RFC 3011, RFC 3527), the reservation, and the open journal to write with.
 * :func:`allocate` and :func:`commit` are the only ways a new address or a
   binding is made; they write through ``leases.put``.
+* Options are read from ``options.raw_map``, the value bytes: what a
+  lenient decode let through is checked here, never typed.
 """
 
 from __future__ import annotations
 
 import math
+import random
+from collections.abc import Mapping
 from ipaddress import IPv4Address
 from typing import Final
 
 from ..wire.codes import (
     CLIENT_IDENTIFIER,
+    FORCERENEW_NONCE_CAPABLE,
     IP_ADDRESS_LEASE_TIME,
     RAI_LINK_SELECTION,
+    RAI_RELAY_SOURCE_PORT,
     RAI_SERVER_ID_OVERRIDE,
     RELAY_AGENT_INFORMATION,
     SUBNET_SELECTION,
 )
 from ..wire.constants import (
     INFINITE,
+    SERVER_PORT,
 )
+from ..wire.errors import StateError
 from ..wire.message import Message
 from ..wire.reader import split_suboptions
 from ..wire.registry import Malformed
 from .config import Plan, ReservationPlan, SubnetPlan, hw_key, id_key
 from .leases import (
-    AVAILABLE,
     BOUND,
+    NONCE_SIZE,
     OFFERED,
     Data,
     LeaseAction,
@@ -42,13 +50,42 @@ from .leases import (
     LeaseState,
     put,
 )
-from .store import MISSING, Journal, queue_pop
+from .store import Journal
 
-__all__ = ["Facts", "allocate", "client_key", "commit", "int4", "new_lease", "until"]
+__all__ = [
+    "MAX_NOW",
+    "Facts",
+    "allocate",
+    "client_key",
+    "commit",
+    "int4",
+    "keep",
+    "key_of",
+    "new_lease",
+    "replay_stamp",
+    "until",
+]
 
 #: IP (20) and UDP (8) headers: option 57 and RFC 2131's 576 count the IP datagram.
 IP_UDP: Final = 28
 MIN_DATAGRAM: Final = 576
+#: The latest ``now`` the server takes: 2**44 seconds (about 557,000 years), so
+#: that lease ends in whole seconds stay exact in a float and an RFC 6704
+#: replay counter in microseconds (:func:`replay_stamp`) fits its 64 bits.
+MAX_NOW: Final = float(2**44)
+
+
+def replay_stamp(now: float) -> int:
+    """The RFC 3118 replay detection value for a message sent at ``now``.
+
+    RFC 3118 section 2: with RDM 0 "the replay detection field MUST be set
+    to the value of a monotonically increasing counter. Using a counter
+    value such as the current time of day (e.g., an NTP-format timestamp)
+    can reduce the danger of replay attacks." The server's counter is its
+    clock in microseconds, which never goes backwards (``handle`` refuses a
+    ``now`` earlier than the last).
+    """
+    return int(now * 1_000_000)
 
 # -- who the client is, and where it is ------------------------------------------------
 
@@ -67,7 +104,12 @@ def client_key(message: Message) -> str | None:
     >>> client_key(Message(chaddr=bytes.fromhex("020000000001")))
     'hw:1:02:00:00:00:00:01'
     """
-    cid = message.options._raw.get(CLIENT_IDENTIFIER)
+    return key_of(message, message.options.raw_map)
+
+
+def key_of(message: Message, raw: Mapping[int, bytes]) -> str | None:
+    """:func:`client_key` with the message's option bytes already at hand."""
+    cid = raw.get(CLIENT_IDENTIFIER)
     if cid:
         return id_key(cid)
     hw = message.chaddr[:min(message.hlen, 16)]
@@ -95,10 +137,12 @@ class Facts:
     """One message being answered: the facts read from it, and the open journal."""
 
     __slots__ = ("by_118", "cfg", "ciaddr", "d", "giaddr", "hw", "interface", "j", "key", "msg",
-                 "now", "override", "plan", "raw", "relay_malformed", "res", "subnet")
+                 "new_nonce", "now", "override", "plan", "raw", "relay_malformed", "relay_port",
+                 "renewal", "res", "rng", "subnet")
 
-    def __init__(self, plan: Plan, d: Data, j: Journal, msg: Message, now: float,
-                 interface: str | None, source: IPv4Address | None) -> None:
+    def __init__(self, plan: Plan, d: Data, j: Journal, msg: Message, raw: Mapping[int, bytes],
+                 key: str, now: float, interface: str | None, source: IPv4Address | None,
+                 source_port: int | None = None, rng: random.Random | None = None) -> None:
         self.plan = plan
         self.cfg = cfg = plan.config
         self.d = d
@@ -106,8 +150,15 @@ class Facts:
         self.msg = msg
         self.now = now
         self.interface = interface
-        self.raw = raw = msg.options._raw
-        self.key = client_key(msg)
+        self.rng = rng
+        #: the RFC 6704 nonce drawn for this exchange's DHCPACK, if one was
+        self.new_nonce: bytes | None = None
+        #: a DHCPREQUEST from RENEWING or REBINDING (set by the REQUEST handler)
+        self.renewal = False
+        #: the message's option value bytes (``msg.options.raw_map``)
+        self.raw = raw
+        #: the client key (section 4.2), never None: answer() drops a nameless message
+        self.key = key
         self.hw = msg.chaddr[:min(msg.hlen, 16)]
         self.giaddr = int(msg.giaddr)
         self.ciaddr = int(msg.ciaddr)
@@ -122,6 +173,14 @@ class Facts:
                          and cfg.server_id_override else None)
         if self.override is not None and len(self.override) != 4:
             self.override = None
+        # RFC 8357 section 5.1 (paraphrased; the RFC's text is not in this
+        # project's reference set): a relay that sends from a UDP port other
+        # than 67 says so with the empty sub-option 19, and the server sends
+        # its reply to the relay's port, the UDP source port of the request.
+        self.relay_port = SERVER_PORT
+        if (sub is not None and self.giaddr and source_port is not None
+                and sub.get(RAI_RELAY_SOURCE_PORT) == b""):
+            self.relay_port = source_port
         self.by_118 = False
         self.subnet = self._select(sub, interface, source)
         self.res = self._reservation()
@@ -242,36 +301,85 @@ def allocate(cx: Facts, sp: SubnetPlan) -> int | None:
             cursors[idx] = after
             if address is not None:
                 return address
-        free = d.free[idx]
-        while True:
-            freed = queue_pop(j, free)
-            if freed is MISSING:
-                break
-            at, address = freed
-            lease = leases.get(address)
-            if lease is not None and lease.state in AVAILABLE and lease.expires == at:
-                return address  # type: ignore[no-any-return]
+        # Every queued address is free (an address leaves the queue when it
+        # is taken by any path: see leases.put).
+        address = d.free[idx].pop(j)
+        if address is not None:
+            return address
     return None
 
 
 def new_lease(cx: Facts, address: int, state: LeaseState, expires: float,
-               lease_time: int) -> LeaseRecord:
+               lease_time: int, nonce: bytes | None = None) -> LeaseRecord:
     old = cx.d.leases.get(address)
-    assert cx.key is not None
     return LeaseRecord(address=old.address if old is not None else IPv4Address(address),
-                 client=cx.key, hardware_address=cx.hw, state=state, expires=expires,
-                 lease_time=lease_time)
+                       client=cx.key, hardware_address=cx.hw, state=state, expires=expires,
+                       lease_time=lease_time, nonce=nonce)
 
 
 def until(now: float, seconds: int) -> float:
     return math.inf if seconds == INFINITE else now + seconds
 
 
+def nonce_capable(cx: Facts) -> bool:
+    """RFC 6704 section 3.1.3: the nonce protocol is used only with a client that
+    asks for it: "The DHCP Discovery or Request message from the client MUST
+    contain the FORCERENEW_NONCE_CAPABLE (145) option if the Forcerenew Nonce
+    Protocol is to be used by the server."""
+    return cx.cfg.forcerenew_nonce and FORCERENEW_NONCE_CAPABLE in cx.raw
+
+
+def nonce_for(cx: Facts, bound: LeaseRecord | None) -> bytes | None:
+    """The RFC 6704 nonce of the binding a DHCPACK confirms (``bound``: the
+    client's bound record of that address, if it has one)."""
+    if not nonce_capable(cx):
+        # Section 3.1.3: "The absence of the FORCERENEW_NONCE_CAPABLE (145)
+        # option indicates to the server that the Forcerenew Nonce
+        # Authentication protocol is not supported; thus, the server MUST NOT
+        # include a Forcerenew Nonce Protocol Authentication option in the DHCP
+        # ACK." The binding keeps no nonce then.
+        return None
+    if bound is not None and bound.nonce is not None and cx.renewal:
+        # "The server SHOULD NOT include the nonce in an ACK when responding to
+        # a renew unless a new nonce was generated."
+        return bound.nonce
+    # "If a capable server receives a DISCOVER or REQUEST (any type) that
+    # indicates the client is capable, and the server has no previous nonce
+    # recorded, it MUST generate a nonce and include it in the ACK." A client
+    # that is not renewing (SELECTING, INIT-REBOOT, rapid commit) has no
+    # nonce of ours it is sure to keep: it gets a new one. "The Forcerenew
+    # nonce is 128 bits long, and it MUST be a cryptographically strong
+    # random or pseudo-random number": drawn from the caller's rng.
+    if cx.new_nonce is None:
+        rng = cx.rng
+        if rng is None:  # handle() refuses forcerenew_nonce without an rng
+            raise StateError("bug: a nonce is due and there is no rng")
+        cx.new_nonce = rng.getrandbits(8 * NONCE_SIZE).to_bytes(NONCE_SIZE, "big")
+    return cx.new_nonce
+
+
 def commit(cx: Facts, address: int, lease_time: int) -> LeaseAction:
     """Bind ``address`` to the client for ``lease_time`` (a DHCPACK goes with it)."""
     old = cx.d.leases.get(address)
-    kind = LeaseRenewed if old is not None and old.state is BOUND and old.client == cx.key \
-        else LeaseCommitted
-    lease = new_lease(cx, address, BOUND, until(cx.now, lease_time), lease_time)
+    bound = old if old is not None and old.state is BOUND and old.client == cx.key else None
+    kind = LeaseRenewed if bound is not None else LeaseCommitted
+    lease = new_lease(cx, address, BOUND, until(cx.now, lease_time), lease_time,
+                      nonce_for(cx, bound))
     return put(cx.j, cx.d, cx.plan, address, lease, kind)
+
+
+def keep(cx: Facts, address: int) -> list[LeaseAction]:
+    """The client's binding at ``address`` stays as it is (section 4.3.1: the
+    lease time "previously assigned"); only a nonce the DHCPACK must carry
+    is recorded (a LeaseRenewed with the same times)."""
+    lease = cx.d.leases[address]
+    if not nonce_capable(cx) and lease.nonce is None:
+        return []
+    nonce = nonce_for(cx, lease)
+    if nonce == lease.nonce:
+        return []
+    changed = LeaseRecord(address=lease.address, client=lease.client,
+                          hardware_address=lease.hardware_address, state=BOUND,
+                          expires=lease.expires, lease_time=lease.lease_time, nonce=nonce)
+    return [put(cx.j, cx.d, cx.plan, address, changed, LeaseRenewed)]
 

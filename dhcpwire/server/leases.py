@@ -1,22 +1,28 @@
-"""The server's data: lease records, the actions that report their changes, and the store.
+"""The server's data: lease records, the actions that report their changes, and their life cycle.
 
 Rules of this module:
 
-* One :class:`Lease` per address ever used; a record is replaced, never
-  removed, so the addresses a pool has handed out are exactly the keys of
-  ``leases`` (the fresh-address cursor relies on it).
-* :func:`put` is the only writer of lease records. It keeps the client
-  index, the expiry timers and the free-address heaps in step, and returns
-  the :class:`LeaseAction` that reports the change: replaying those actions
-  through :func:`put` rebuilds the same data.
-* Every write goes through the journal of :mod:`.store`, so the version
-  that was current before a step stays valid.
+* One :class:`LeaseRecord` per address ever used; a record is replaced,
+  never removed, so the addresses a pool has handed out are exactly the
+  keys of ``leases`` (the fresh-address cursor relies on it).
+* A record changes only as :data:`LIFECYCLE` allows: the table of
+  ``(state before, lease action) -> state after`` is the one statement of
+  the life cycle. :func:`put`, the only writer of records, refuses any
+  other change (inside ``handle`` that is a bug: ``StateError``; in
+  ``replay`` it is bad persisted data: ``DataError``), and the docs draw
+  the life cycle from the table (:func:`lifecycle_diagram`).
+* :func:`put` keeps the client index, the expiry timers and the free-address
+  queues in step, and returns the :class:`LeaseAction` that reports the
+  change: replaying those actions through :func:`put` rebuilds the same data.
+* Every write goes through a journal (:mod:`.store`), so a step that raises
+  is undone exactly.
 """
 
 from __future__ import annotations
 
 import enum
 import math
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from ipaddress import IPv4Address
@@ -24,17 +30,9 @@ from typing import Any, Final
 
 from ..protocol.actions import Discard, Send
 from ..wire.constants import INFINITE
+from ..wire.errors import DataError, DhcpwireError, StateError
 from .config import Plan
-from .store import (
-    MISSING,
-    Journal,
-    Queue,
-    Store,
-    heap_pop,
-    heap_push,
-    new_queue,
-    queue_push,
-)
+from .store import MISSING, FreeQueue, Journal, Timers
 
 __all__ = [
     "AVAILABLE",
@@ -44,6 +42,7 @@ __all__ = [
     "FREE",
     "HELD",
     "LEASE_ACTIONS",
+    "LIFECYCLE",
     "OFFERED",
     "ON_EXPIRY",
     "RELEASED",
@@ -61,8 +60,8 @@ __all__ = [
     "LeaseState",
     "Send",
     "expire_due",
+    "lifecycle_diagram",
     "put",
-    "schedule",
 ]
 
 
@@ -88,8 +87,13 @@ OFFERED, BOUND, RELEASED, EXPIRED, DECLINED, FREE = LeaseState
 HELD: Final = frozenset({OFFERED, BOUND})
 #: States in which the address can be given out again.
 AVAILABLE: Final = frozenset({RELEASED, EXPIRED, FREE})
-#: What a state becomes when its time runs out (the timer table).
-ON_EXPIRY: Final = {OFFERED: EXPIRED, BOUND: EXPIRED, DECLINED: FREE}
+
+#: RFC 6704 section 3.1.3: "The Forcerenew nonce is 128 bits long".
+NONCE_SIZE: Final = 16
+
+
+def _data_error(what: str, data: object, why: str) -> DataError:
+    return DataError(f"not a {what}: {data!r} ({why})")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -100,7 +104,9 @@ class LeaseRecord:
     caller's clock: the end of the offer, lease or quarantine for OFFERED,
     BOUND and DECLINED, the moment the address became free for the others
     (``math.inf`` for an infinite lease). ``lease_time`` is the duration
-    granted or offered, in seconds (``INFINITE`` = 0xffffffff).
+    granted or offered, in seconds (``INFINITE`` = 0xffffffff). ``nonce`` is
+    the RFC 6704 Forcerenew nonce sent to the client of a BOUND lease, which
+    authenticates a later FORCERENEW (see :func:`forcerenew`).
     """
 
     address: IPv4Address
@@ -109,28 +115,48 @@ class LeaseRecord:
     state: LeaseState
     expires: float
     lease_time: int
+    nonce: bytes | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """JSON-safe data (infinity is ``null``)."""
-        return {"address": str(self.address), "client": self.client,
-                "hardware_address": self.hardware_address.hex(), "state": self.state.value,
-                "expires": None if self.expires == math.inf else self.expires,
-                "lease_time": self.lease_time}
+        """JSON-safe data (infinity is ``null``; ``nonce`` only when there is one)."""
+        out: dict[str, Any] = {
+            "address": str(self.address), "client": self.client,
+            "hardware_address": self.hardware_address.hex(), "state": self.state.value,
+            "expires": None if self.expires == math.inf else self.expires,
+            "lease_time": self.lease_time}
+        if self.nonce is not None:
+            out["nonce"] = self.nonce.hex()
+        return out
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> LeaseRecord:
-        """The inverse of :meth:`to_json`; ``ValueError`` for anything else."""
+        """The inverse of :meth:`to_json`; :class:`~dhcpwire.DataError` for anything else."""
+        if not isinstance(data, Mapping):
+            raise _data_error("lease record", data, "not a mapping")
         try:
             expires = data["expires"]
-            lease = cls(address=IPv4Address(data["address"]), client=str(data["client"]),
+            client = data["client"]
+            lease_time = data["lease_time"]
+            nonce = data.get("nonce")
+            if not isinstance(client, str):
+                raise TypeError("client must be a string")
+            if expires is not None and (isinstance(expires, bool)
+                                        or not isinstance(expires, (int, float))):
+                raise TypeError("expires must be a number or null")
+            if isinstance(lease_time, bool) or not isinstance(lease_time, int):
+                raise TypeError("lease_time must be an integer")
+            lease = cls(address=IPv4Address(data["address"]), client=client,
                         hardware_address=bytes.fromhex(data["hardware_address"]),
                         state=LeaseState(data["state"]),
                         expires=math.inf if expires is None else float(expires),
-                        lease_time=int(data["lease_time"]))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f"not a lease record: {data!r} ({exc})") from None
+                        lease_time=lease_time,
+                        nonce=None if nonce is None else bytes.fromhex(nonce))
+        except (KeyError, TypeError, ValueError, DhcpwireError) as exc:
+            raise _data_error("lease record", data, str(exc)) from None
         if math.isnan(lease.expires) or not 0 <= lease.lease_time <= INFINITE:
-            raise ValueError(f"not a lease record: {data!r}")
+            raise _data_error("lease record", data, "expires or lease_time out of range")
+        if lease.nonce is not None and len(lease.nonce) != NONCE_SIZE:
+            raise _data_error("lease record", data, "a nonce is 16 octets (RFC 6704)")
         return lease
 
 
@@ -160,12 +186,12 @@ class LeaseAction:
 
     @staticmethod
     def from_json(data: Mapping[str, Any]) -> LeaseAction:
-        """The action :meth:`to_json` gave; ``ValueError`` for anything else."""
+        """The action :meth:`to_json` gave; :class:`~dhcpwire.DataError` for anything else."""
         try:
             kind = _ACTIONS[data["action"]]
             lease = data["lease"]
         except (KeyError, TypeError):
-            raise ValueError(f"not a lease action: {data!r}") from None
+            raise _data_error("lease action", data, "needs 'action' and 'lease'") from None
         return kind(lease=LeaseRecord.from_json(lease))
 
 
@@ -211,64 +237,137 @@ LEASE_ACTIONS: Final = (LeaseOffered, LeaseCommitted, LeaseRenewed, LeaseRelease
                          LeaseDeclined, LeaseExpired)
 
 
+# -- the life cycle -------------------------------------------------------------------
+
+#: The lease life cycle, the one table of it: (state before -- ``None`` for an
+#: address never used -- and the action) -> the state after. Any other change
+#: is refused by :func:`put`. The rows, with the rules they carry out:
+LIFECYCLE: Final[Mapping[tuple[LeaseState | None, type[LeaseAction]], LeaseState]] = {
+    # Section 4.3.1: an OFFER holds a new address, one given back, or the
+    # client's own offer again ("The server may choose to record the address
+    # as offered to the client").
+    (None, LeaseOffered): OFFERED,
+    (OFFERED, LeaseOffered): OFFERED,
+    (RELEASED, LeaseOffered): OFFERED,
+    (EXPIRED, LeaseOffered): OFFERED,
+    (FREE, LeaseOffered): OFFERED,
+    # Section 3.1 step 4: the server "commits the binding for the client"
+    # (an offer taken, a reservation or free address confirmed, rapid commit
+    # and BOOTP without an offer).
+    (None, LeaseCommitted): BOUND,
+    (OFFERED, LeaseCommitted): BOUND,
+    (RELEASED, LeaseCommitted): BOUND,
+    (EXPIRED, LeaseCommitted): BOUND,
+    (FREE, LeaseCommitted): BOUND,
+    # Section 4.3.2, RENEWING/REBINDING: a bound lease extended.
+    (BOUND, LeaseRenewed): BOUND,
+    # Section 4.3.4: the client gives back what it holds.
+    (OFFERED, LeaseReleased): RELEASED,
+    (BOUND, LeaseReleased): RELEASED,
+    # Section 4.3.3: "The server MUST mark the network address as not available".
+    (OFFERED, LeaseDeclined): DECLINED,
+    (BOUND, LeaseDeclined): DECLINED,
+    # Section 4.3.1 ("mark an address offered ... as available" when no
+    # DHCPREQUEST comes) and section 2.2 (expired leases are reused); a
+    # quarantine that ends frees the address for everyone.
+    (OFFERED, LeaseExpired): EXPIRED,
+    (BOUND, LeaseExpired): EXPIRED,
+    (DECLINED, LeaseExpired): FREE,
+}
+#: What a state becomes when its time runs out (the rows of LeaseExpired).
+ON_EXPIRY: Final = {before: after for (before, kind), after in LIFECYCLE.items()
+                    if kind is LeaseExpired and before is not None}
+
+
+def lifecycle_diagram() -> str:
+    """The lease life cycle as Graphviz DOT text, drawn from :data:`LIFECYCLE`.
+
+    >>> print(lifecycle_diagram().splitlines()[0])
+    digraph lease_lifecycle {
+    """
+    edges: dict[tuple[str, str], list[str]] = {}
+    for (before, kind), after in LIFECYCLE.items():
+        src = "unused" if before is None else before.value
+        edges.setdefault((src, after.value), []).append(kind.__name__)
+    lines = ["digraph lease_lifecycle {", "  rankdir=LR;",
+             '  node [shape=box, style=rounded, fontname="sans-serif"];',
+             '  edge [fontname="sans-serif", fontsize=10];',
+             '  unused [label="(never used)", shape=plaintext];']
+    for state in LeaseState:
+        lines.append(f'  {state.value} [label="{state.name}"];')
+    for (src, dst), kinds in edges.items():
+        label = "\\n".join(kinds)
+        lines.append(f'  {src} -> {dst} [label="{label}"];')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
 
 # -- the state ----------------------------------------------------------------------
 
-class Data(Store):
-    """The containers of every version of one server's state.
+class Data:
+    """The containers of one server's state, changed in place by the step that owns them.
 
-    * ``leases``: address (int) -> :class:`Lease`; an address, once used, is never removed.
+    * ``leases``: address (int) -> :class:`LeaseRecord`; an address, once used, is never removed.
     * ``clients``: client key -> the address of its current or latest lease
       (always a lease of that client).
-    * ``timers`` and ``theap``: the expiry heap of (deadline, address) and,
-      per address, the deadline of its one live heap entry. Entries are
-      lazy: an extended lease keeps its earlier entry, which reschedules it
-      when it comes up.
-    * ``free``: per subnet, a heap of (freed at, address) of the addresses
-      given back, least recently freed first; entries are checked against
-      ``leases`` when popped.
+    * ``timers``: at most one live expiry timer per address, set for every
+      OFFERED, BOUND (finite) or DECLINED record (:class:`~.store.Timers`).
+      Timers are lazy: an extended lease keeps its earlier timer, which
+      reschedules it when it comes up.
+    * ``free``: per subnet, the dynamic addresses that are free again, each
+      once, least recently freed (``expires``) first (:class:`~.store.FreeQueue`).
     * ``cursors``: per subnet, (range index, address) of the next address
       never handed out.
+    * ``gen``: the generation of the current version (see :mod:`.state`);
+      ``now``: the latest time a call brought; ``lock``: held by the call
+      using the data, so that a concurrent call fails instead of corrupting it.
     """
 
-    __slots__ = ("clients", "cursors", "free", "leases", "theap", "timers")
+    __slots__ = ("clients", "cursors", "free", "gen", "leases", "lock", "now", "timers")
 
     def __init__(self, plan: Plan) -> None:
-        super().__init__()
         self.leases: dict[int, LeaseRecord] = {}
         self.clients: dict[str, int] = {}
-        self.timers: dict[int, float] = {}
-        self.theap: list[tuple[float, int]] = []
-        self.free: list[Queue] = [new_queue([]) for _ in plan.subnets]
+        self.timers = Timers()
+        self.free: list[FreeQueue] = [FreeQueue() for _ in plan.subnets]
         self.cursors: dict[int, tuple[int, int]] = {p.index: (0, 0) for p in plan.subnets}
+        self.gen = 0
+        self.now = 0.0
+        self.lock = threading.Lock()
 
+    def copy(self, plan: Plan) -> Data:
+        """An independent copy (the records are immutable and shared)."""
+        new = Data(plan)
+        new.leases = dict(self.leases)
+        new.clients = dict(self.clients)
+        new.timers = self.timers.copy()
+        new.free = [q.copy() for q in self.free]
+        new.cursors = dict(self.cursors)
+        new.now = self.now
+        return new
 
 
 # -- writing leases: the only place the lease table changes ----------------------------
 
-def schedule(j: Journal, d: Data, address: int, at: float) -> None:
-    """Make sure a timer fires for ``address`` no later than ``at``."""
-    if at == math.inf:
-        return
-    timers = d.timers
-    current = timers.get(address)
-    if current is not None and current <= at:
-        return  # the earlier entry reschedules itself when it comes up
-    j.append((timers, address, MISSING if current is None else current))
-    timers[address] = at
-    heap_push(j, d.theap, (at, address))
-
-
 def put(j: Journal, d: Data, plan: Plan, address: int, lease: LeaseRecord,
-         kind: type[LeaseAction]) -> LeaseAction:
-    """Write ``lease``, keep the indexes and timers right, and return its action."""
+         kind: type[LeaseAction], error: type[DhcpwireError] = StateError) -> LeaseAction:
+    """Write ``lease``, keep the indexes, timers and queues right, and return its action.
+
+    Raises ``error`` (nothing written) for a change :data:`LIFECYCLE` does not allow.
+    """
     leases = d.leases
-    old = leases.get(address, MISSING)
-    j.append((leases, address, old))
+    old = leases.get(address)
+    before = None if old is None else old.state
+    state = lease.state
+    if LIFECYCLE.get((before, kind)) is not state:
+        was = "an address never used" if before is None else before.name
+        raise error(f"{kind.__name__} cannot take {IPv4Address(address)} from {was} to "
+                    f"{state.name} (the lease life cycle, dhcpwire.server.LIFECYCLE)")
+    j.append((leases, address, MISSING if old is None else old))
     leases[address] = lease
     clients = d.clients
     key = lease.client
-    if old is not MISSING and old.client != key and clients.get(old.client) == address:
+    if old is not None and old.client != key and clients.get(old.client) == address:
         j.append((clients, old.client, address))
         del clients[old.client]
     if kind in INDEXED:
@@ -276,39 +375,43 @@ def put(j: Journal, d: Data, plan: Plan, address: int, lease: LeaseRecord,
         if current != address:
             j.append((clients, key, current))
             clients[key] = address
-    state = lease.state
     if state in ON_EXPIRY:
-        schedule(j, d, address, lease.expires)
+        if lease.expires != math.inf:
+            d.timers.set(j, address, lease.expires)
     elif state in AVAILABLE:
         sp = plan.dynamic(address)
         if sp is not None and address not in plan.reserved:
-            queue_push(j, d.free[sp.index], (lease.expires, address))
+            d.free[sp.index].push(j, lease.expires, address)
+    if before in AVAILABLE and state not in AVAILABLE:
+        # Taken again without going through the queue (the client's own
+        # address, a requested one): its entry goes, so the queue holds each
+        # free address once and nothing else.
+        sp = plan.dynamic(address)
+        if sp is not None:
+            d.free[sp.index].remove(j, address)
     return kind(lease=lease)
 
 
-
-
-def expire_due(j: Journal, d: Data, plan: Plan, now: float) -> list[Action]:
+def expire_due(plan: Plan, d: Data, j: Journal, now: float) -> list[Action]:
     """Fire every timer due at ``now``: the LeaseExpired actions, in deadline order."""
     out: list[Action] = []
-    heap, timers, leases = d.theap, d.timers, d.leases
-    while heap and heap[0][0] <= now:
-        due: tuple[float, int] = heap_pop(j, heap)
+    timers, leases = d.timers, d.leases
+    while True:
+        due = timers.pop(j, now)
+        if due is None:
+            break
         at, address = due
-        if timers.get(address) != at:
-            continue  # superseded by an earlier entry
-        j.append((timers, address, at))
-        del timers[address]
         lease = leases[address]
         after = ON_EXPIRY.get(lease.state)
         if after is None:
             continue  # released (or expired) since: nothing to do
         if lease.expires > at:
-            schedule(j, d, address, lease.expires)  # extended since
+            if lease.expires != math.inf:
+                timers.set(j, address, lease.expires)  # extended since
             continue
         ended = LeaseRecord(address=lease.address,
-                      client="" if after is FREE else lease.client,
-                      hardware_address=b"" if after is FREE else lease.hardware_address,
-                      state=after, expires=lease.expires, lease_time=lease.lease_time)
+                            client="" if after is FREE else lease.client,
+                            hardware_address=b"" if after is FREE else lease.hardware_address,
+                            state=after, expires=lease.expires, lease_time=lease.lease_time)
         out.append(put(j, d, plan, address, ended, LeaseExpired))
     return out

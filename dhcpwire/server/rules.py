@@ -15,11 +15,13 @@ Rules of this module:
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from ipaddress import IPv4Address
 from typing import Final
 
 from ..protocol.actions import Discard
+from ..protocol.rfc2131 import REQUEST_STATES, request_state
 from ..wire.codes import (
     CLIENT_IDENTIFIER,
     MESSAGE_TYPE,
@@ -36,8 +38,8 @@ from ..wire.constants import (
     OpCode,
 )
 from ..wire.message import ZERO_ADDRESS, Message
-from .config import Plan
-from .facts import Facts, allocate, commit, int4, new_lease
+from .config import Plan, SubnetPlan
+from .facts import Facts, allocate, commit, int4, keep, key_of, new_lease
 from .leases import (
     AVAILABLE,
     BOUND,
@@ -55,7 +57,7 @@ from .leases import (
     LeaseReleased,
     put,
 )
-from .replies import TYPE_RAW, discard, grant, nak, options_for, send, silent_or_nak
+from .replies import ACK, OFFER, TYPE_RAW, discard, grant, nak, options_for, send, silent_or_nak
 from .store import Journal
 
 __all__ = ["HANDLERS", "REQUEST_KINDS", "answer"]
@@ -66,13 +68,11 @@ _ECHOED: Final = frozenset({CLIENT_IDENTIFIER, RELAY_AGENT_INFORMATION, SUBNET_S
 
 # -- the messages (section 4.3) ---------------------------------------------------------
 
-def _choose(cx: Facts) -> int | None:
-    """The address to offer, in the order of section 4.3.1."""
+def _choose(cx: Facts, sp: SubnetPlan) -> int | None:
+    """The address to offer on the link of ``sp``, in the order of section 4.3.1."""
     d = cx.d
     leases = d.leases
     key = cx.key
-    sp = cx.subnet
-    assert sp is not None and key is not None
     res = cx.res
     if res is not None:
         # Section 4.3.1, "Any parameters specific to this client": a
@@ -107,13 +107,14 @@ def _choose(cx: Facts) -> int | None:
 
 def _discover(cx: Facts) -> list[Action]:
     """Section 4.3.1 (and RFC 4039 for rapid commit)."""
-    if cx.subnet is None:
+    sp = cx.subnet
+    if sp is None:
         return discard(cx, "no subnet is configured for this client's network")
-    address = _choose(cx)
+    address = _choose(cx, sp)
     if address is None:
         # "If no address is available, the server may choose to report the
         # problem to the system administrator."
-        return discard(cx, f"no free address on {cx.subnet.subnet.network}")
+        return discard(cx, f"no free address on {sp.subnet.network}")
     lease = cx.d.leases.get(address)
     kept = cx.kept(lease)
     lease_time = cx.lease_time(lease) if kept is None else kept
@@ -125,7 +126,9 @@ def _discover(cx: Facts) -> list[Action]:
     if cx.cfg.rapid_commit and RAPID_COMMIT in cx.raw:
         if kept is None:
             out.append(commit(cx, address, lease_time))
-        out.append(grant(cx, MessageType.ACK, address, lease_time, rapid=True))
+        else:
+            out.extend(keep(cx, address))
+        out.append(grant(cx, ACK, address, lease_time, rapid=True))
         return out
     if lease is None or lease.client != cx.key or lease.state is not BOUND:
         # "the server SHOULD NOT reuse the selected network address before the
@@ -134,14 +137,21 @@ def _discover(cx: Facts) -> list[Action]:
         # the client already has stays bound: the offer cannot shorten it.)
         held = new_lease(cx, address, OFFERED, cx.now + cx.cfg.offer_time, lease_time)
         out.append(put(cx.j, cx.d, cx.plan, address, held, LeaseOffered))
-    out.append(grant(cx, MessageType.OFFER, address, lease_time))
+    out.append(grant(cx, OFFER, address, lease_time))
     return out
 
 
 def _request(cx: Facts) -> list[Action]:
-    """Section 4.3.2: tell the client's state from the message (table 4), then answer."""
-    facts = (SERVER_IDENTIFIER in cx.raw, bool(cx.ciaddr), REQUESTED_IP_ADDRESS in cx.raw)
-    return REQUEST_KINDS[facts][1](cx)
+    """Section 4.3.2: tell the client's state from the message (table 4), then answer.
+
+    "If the DHCPREQUEST message contains a 'server identifier' option, the
+    message is in response to a DHCPOFFER message. Otherwise, the message is
+    a request to verify or extend an existing lease." The state is
+    :func:`~dhcpwire.protocol.rfc2131.request_state`'s reading of table 4.
+    """
+    state = request_state(cx.msg)
+    cx.renewal = state in _RENEWAL
+    return REQUEST_KINDS[state](cx)
 
 
 def _selecting(cx: Facts) -> list[Action]:
@@ -160,7 +170,6 @@ def _selecting(cx: Facts) -> list[Action]:
         # offered to a client in a DHCPOFFER message as available if the server
         # receives no DHCPREQUEST message from that client": ours is free now.
         out: list[Action] = []
-        assert key is not None
         current = d.clients.get(key)
         offered = d.leases[current] if current is not None else None
         if current is not None and offered is not None and offered.state is OFFERED:
@@ -187,7 +196,8 @@ def _selecting(cx: Facts) -> list[Action]:
             out.append(commit(cx, address, lease_time))
         else:
             lease_time = kept
-        out.append(grant(cx, MessageType.ACK, address, lease_time))
+            out.extend(keep(cx, address))
+        out.append(grant(cx, ACK, address, lease_time))
         return out
     # Section 3.1 step 4: "If the selected server is unable to satisfy the
     # DHCPREQUEST message (e.g., the requested network address has been
@@ -207,7 +217,7 @@ def _verify(cx: Facts, address: int, what: str) -> list[Action]:
         if lease.state in HELD or (lease.state in AVAILABLE and cx.assignable(address)):
             lease_time = cx.lease_time(lease)
             return [commit(cx, address, lease_time),
-                    grant(cx, MessageType.ACK, address, lease_time)]
+                    grant(cx, ACK, address, lease_time)]
         return nak(cx, f"{what} was declined" if lease.state is DECLINED
                     else f"{what} is no longer in a pool")
     if lease is not None and lease.state not in AVAILABLE:
@@ -215,8 +225,7 @@ def _verify(cx: Facts, address: int, what: str) -> list[Action]:
     if reserved is not None:  # this client's reservation, never used yet
         lease_time = cx.lease_time(None)
         return [commit(cx, address, lease_time),
-                grant(cx, MessageType.ACK, address, lease_time)]
-    assert key is not None
+                grant(cx, ACK, address, lease_time)]
     current = d.clients.get(key)
     if current is not None and d.leases[current].state in HELD:
         # Section 4.3.2: "the DHCP server should check if the client's notion
@@ -229,9 +238,20 @@ def _verify(cx: Facts, address: int, what: str) -> list[Action]:
 
 def _init_reboot(cx: Facts) -> list[Action]:
     """A DHCPREQUEST that checks a remembered address (no server id, 'ciaddr' zero)."""
-    address = int4(cx.raw[REQUESTED_IP_ADDRESS])
+    address = int4(cx.raw.get(REQUESTED_IP_ADDRESS))
     if cx.subnet is None:
         return discard(cx, "no subnet is configured for this client's network")
+    if not cx.cfg.authoritative and cx.res is None and cx.key not in cx.d.clients:
+        # Section 4.3.2: "If the DHCP server has no record of this client,
+        # then it MUST remain silent, and MAY output a warning to the network
+        # administrator. This behavior is necessary for peaceful coexistence
+        # of non-communicating DHCP servers on the same wire." Section 3.2:
+        # "Servers SHOULD NOT respond if their information is not guaranteed
+        # to be accurate": a server that is not authoritative does not know
+        # that its configuration is all of the network, so it does not NAK a
+        # stranger for being on the wrong network either.
+        return discard(cx, "an INIT-REBOOT request from a client this server has no "
+                           "record of; not authoritative, so silent (RFC 2131 section 4.3.2)")
     # Section 4.3.2: "If the DHCP server detects that the client is on the
     # wrong net (i.e., the result of applying the local subnet mask or remote
     # subnet mask (if 'giaddr' is not zero) to 'requested IP address' option
@@ -260,18 +280,17 @@ def _bad_request(cx: Facts) -> list[Action]:
                         "no ciaddr (RFC 2131 table 4)")
 
 
-#: RFC 2131 table 4, read by the server: (server identifier present, 'ciaddr'
-#: set, requested IP address present) -> (client state, handler). Section
-#: 4.3.2: "If the DHCPREQUEST message contains a 'server identifier' option,
-#: the message is in response to a DHCPOFFER message. Otherwise, the message
-#: is a request to verify or extend an existing lease."
-REQUEST_KINDS: Final = {
-    **{(True, ci, rq): ("SELECTING", _selecting) for ci in (False, True) for rq in (False, True)},
-    (False, False, True): ("INIT-REBOOT", _init_reboot),
-    (False, True, False): ("RENEWING/REBINDING", _renewing),
-    (False, True, True): ("RENEWING/REBINDING", _renewing),
-    (False, False, False): ("invalid", _bad_request),
-}
+_BY_STATE: Final = {"SELECTING": _selecting, "INIT-REBOOT": _init_reboot,
+                    "RENEWING": _renewing, "REBINDING": _renewing}
+_RENEWAL: Final = frozenset({"RENEWING", "REBINDING"})
+
+#: RFC 2131 table 4, read by the server: the client state of a DHCPREQUEST,
+#: as :func:`~dhcpwire.protocol.rfc2131.request_state` tells it from the
+#: rows of :data:`~dhcpwire.protocol.rfc2131.REQUEST_STATES` (``None``: none
+#: of them) -> its handler. RENEWING and REBINDING differ only in the IP
+#: destination, which the server does not need: both extend a lease.
+REQUEST_KINDS: Final[dict[str | None, Callable[[Facts], list[Action]]]] = {
+    **{state: _BY_STATE[state] for state in REQUEST_STATES}, None: _bad_request}
 
 
 def _decline(cx: Facts) -> list[Action]:
@@ -281,14 +300,15 @@ def _decline(cx: Facts) -> list[Action]:
     sid = int4(cx.raw.get(SERVER_IDENTIFIER))
     if sid is not None and sid not in cx.plan.server_ids:
         return discard(cx, "a DHCPDECLINE for another server")
-    lease = d.leases.get(address) if address is not None else None
+    if address is None:
+        return discard(cx, "a DHCPDECLINE without a readable requested address (option 50)")
+    lease = d.leases.get(address)
     # Only the client the address was given to can decline it: anyone else's
     # DHCPDECLINE would let a stranger take addresses out of use.
     if lease is None or lease.client != cx.key or lease.state not in HELD:
         return discard(cx, "a DHCPDECLINE for an address this client does not hold")
     # "... and SHOULD notify the local system administrator of a possible
     # configuration problem": the LeaseDeclined action is that notice.
-    assert address is not None
     quarantined = new_lease(cx, address, DECLINED, cx.now + cx.cfg.decline_time,
                              lease.lease_time)
     return [put(cx.j, d, cx.plan, address, quarantined, LeaseDeclined)]
@@ -327,7 +347,7 @@ def _inform(cx: Facts) -> list[Action]:
         cx.subnet = own
     if cx.subnet is None:
         return discard(cx, "no subnet is configured for this client's network")
-    return [grant(cx, MessageType.ACK, 0, None)]
+    return [grant(cx, ACK, 0, None)]
 
 
 def _bootp(cx: Facts) -> list[Action]:
@@ -338,11 +358,12 @@ def _bootp(cx: Facts) -> list[Action]:
         # receives a BOOTREQUEST message from a BOOTP client, that server
         # silently discards the BOOTREQUEST message."
         return discard(cx, "a BOOTP request, and BOOTP is off (RFC 1534)")
-    if cx.subnet is None:
+    here = cx.subnet
+    if here is None:
         return discard(cx, "no subnet is configured for this client's network")
-    address = _choose(cx)
+    address = _choose(cx, here)
     if address is None:
-        return discard(cx, f"no free address on {cx.subnet.subnet.network}")
+        return discard(cx, f"no free address on {here.subnet.network}")
     out: list[Action] = []
     lease = cx.d.leases.get(address)
     # "the DHCP server must assign an infinite lease duration to for automatic
@@ -351,16 +372,15 @@ def _bootp(cx: Facts) -> list[Action]:
     if lease is None or lease.client != cx.key or lease.state is not BOUND \
             or lease.lease_time != INFINITE:
         out.append(commit(cx, address, INFINITE))
-    sp = cx.plan.subnet_of(address)
-    assert sp is not None
+    sp = cx.plan.subnet_of(address) or here
     # "the server MUST NOT include the 'DHCP message type' option"; other
     # options MAY go to a BOOTP client.
     raw: dict[int, bytes] = {}
     chosen = options_for(cx, sp).select(cx.raw.get(PARAMETER_REQUEST_LIST))
     raw.update(chosen)
-    out.append(send(cx, kind=None, ciaddr=cx.msg.ciaddr, yiaddr=cx.d.leases[address].address,
-                     siaddr=sp.next_server or ZERO_ADDRESS, sname=sp.sname, file=sp.file,
-                     raw=raw, optional=[c for c, _ in chosen]))
+    out.append(send(cx, kind=None, yiaddr=cx.d.leases[address].address,
+                    siaddr=sp.next_server or ZERO_ADDRESS, sname=sp.sname, file=sp.file,
+                    raw=raw, optional=[c for c, _ in chosen]))
     return out
 
 
@@ -385,12 +405,13 @@ HANDLERS: Final[dict[int | None, Callable[[Facts], list[Action]]]] = {
 }
 
 
-def answer(plan: Plan, d: Data, j: Journal, msg: Message, now: float,
-            interface: str | None, source: IPv4Address | None) -> list[Action]:
+def answer(plan: Plan, d: Data, j: Journal, now: float, msg: Message,
+            interface: str | None = None, source: IPv4Address | None = None,
+            source_port: int | None = None, rng: random.Random | None = None) -> list[Action]:
     if msg.op != OpCode.BOOTREQUEST:
         # RFC 1542 section 2.1 and RFC 2131 section 4.1: servers take BOOTREQUESTs.
         return [Discard(reason="not a BOOTREQUEST", message=msg)]
-    raw = msg.options._raw
+    raw = msg.options.raw_map
     kind = raw.get(MESSAGE_TYPE)
     if kind is None:
         handler = HANDLERS[None]
@@ -398,11 +419,12 @@ def answer(plan: Plan, d: Data, j: Journal, msg: Message, now: float,
         return [Discard(reason="option 53 is not one octet", message=msg)]
     else:
         handler = HANDLERS.get(kind[0], _not_for_server)
-    cx = Facts(plan, d, j, msg, now, interface, source)
-    if cx.key is None:
+    key = key_of(msg, raw)
+    if key is None:
         # RFC 6842 section 2: servers "MAY drop the DHCP packets in the absence
         # of both the 'client identifier' and 'chaddr' option."
         return [Discard(reason="no client identifier and an all-zero chaddr", message=msg)]
+    cx = Facts(plan, d, j, msg, raw, key, now, interface, source, source_port, rng)
     # The options a reply echoes must be well formed, or the reply would not
     # be: a lenient decode lets malformed values through, and says so in
     # ``defects``. RFC 2132 section 9.14: option 61's "minimum length is 2";

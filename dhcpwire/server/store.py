@@ -1,35 +1,26 @@
-"""Versions of one mutable store that all stay valid: the server's persistence engine.
+"""The server's mutable containers, written through a journal: its persistence engine.
 
 Rules of this module:
 
-* A :class:`Store` holds plain mutable containers (dicts and lists) with the
-  data of exactly one :class:`Version`, its *root*. Every other version of
-  the same store is a chain of diffs that ends at the root: ``version.diff``
-  is the list of writes that turns the data of ``version.next`` back into the
-  data of ``version``.
-* Nothing writes to a container except through a journal (a list of
-  ``(container, key, old value)`` records) opened on the root by
-  :func:`begin`; :func:`commit` turns that journal into the diff of the old
-  root and makes a new root. The old version is then one diff away.
-* Reading any version first moves the root to it (:func:`reroot`): the
-  diffs on the path are applied, and each is replaced by its inverse on the
-  other side, so the version that was left is still reachable. This is the
-  "rerooting" technique for fully persistent arrays (H. G. Baker, 1978):
-  linear use -- always continuing from the newest version -- costs O(1) per
-  write and nothing to read; going back to an old version costs the number
-  of writes in between.
-* Diffs point from old versions to newer ones only, so a version nobody
-  holds is garbage collected with its diff.
-* A store is not thread-safe: two threads must not use versions of the same
-  store at the same time (reading reroots).
+* The server's data lives in ordinary dicts and lists, changed in place by
+  the step that owns them (versions are linear: see :mod:`.state`). Nothing
+  writes to a container except through a *journal*, a list of
+  ``(container, key or index, old value)`` records, so that a step that
+  raises half-way is undone exactly by :func:`rollback`: no state is lost
+  or half-changed.
+* Two structures are built on the journal, both sized by what is live and
+  never by what happened: :class:`Timers`, a binary min-heap of (deadline,
+  address) that holds at most twice the live timers, and
+  :class:`FreeQueue`, the addresses given back to a pool, least recently
+  freed first, each at most once, from which any address can be taken out.
 """
 
 from __future__ import annotations
 
+import heapq
 from typing import Any, Final
 
-__all__ = ["MISSING", "Journal", "Queue", "Store", "Version", "begin", "commit", "heap_pop",
-           "heap_push", "new_queue", "queue_pop", "queue_push", "reroot", "rollback"]
+__all__ = ["MISSING", "FreeQueue", "Journal", "Timers", "heap_pop", "heap_push", "rollback"]
 
 #: The "old value" of a key that was absent (dict) or an index past the end (list).
 MISSING: Final[Any] = object()
@@ -39,91 +30,92 @@ Record = tuple[Any, Any, Any]
 Journal = list[Record]
 
 
-class Version:
-    """One version of a store: the root (``next is None``) or a diff towards it."""
-
-    __slots__ = ("diff", "next", "store")
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self.diff: Journal | None = None
-        self.next: Version | None = None
-
-
-class Store:
-    """The mutable containers of every version; subclasses add them as slots."""
-
-    __slots__ = ("root",)
-
-    def __init__(self) -> None:
-        self.root = Version(self)
-
-
-def _apply(records: Journal) -> Journal:
-    """Undo ``records`` (last first) on their containers; return the inverse records."""
-    inverse: Journal = []
-    append = inverse.append
-    for container, key, old in reversed(records):
+def rollback(journal: Journal) -> None:
+    """Undo the writes of ``journal`` (last first) on their containers, and empty it."""
+    for container, key, old in reversed(journal):
         if type(container) is dict:
-            current = container.get(key, MISSING)
             if old is MISSING:
                 del container[key]
             else:
                 container[key] = old
-        else:  # a list: only appends and pops at the end, and writes in place
-            n = len(container)
-            current = container[key] if key < n else MISSING
+        else:  # a list: appends and pops at the end, and writes in place
             if old is MISSING:
                 container.pop()
-            elif key == n:
+            elif key == len(container):
                 container.append(old)
             else:
                 container[key] = old
-        append((container, key, current))
-    return inverse
-
-
-def reroot(version: Version) -> None:
-    """Make ``version`` the root of its store, so the containers hold its data."""
-    if version.next is None:
-        return
-    path: list[Version] = []
-    node = version
-    while node.next is not None:
-        path.append(node)
-        node = node.next
-    for node in reversed(path):  # the node nearest the root first
-        newer = node.next
-        assert newer is not None and node.diff is not None
-        newer.diff = _apply(node.diff)
-        newer.next = node
-        node.diff = None
-        node.next = None
-    version.store.root = version
-
-
-def begin(version: Version) -> Journal:
-    """Reroot to ``version`` and open a journal for writes that make a new version."""
-    reroot(version)
-    return []
-
-
-def commit(version: Version, journal: Journal) -> Version:
-    """The new version made by the writes in ``journal`` (``version`` when there were none)."""
-    if not journal:
-        return version
-    store = version.store
-    new = Version(store)
-    version.diff = journal
-    version.next = new
-    store.root = new
-    return new
-
-
-def rollback(journal: Journal) -> None:
-    """Undo the writes of an uncommitted journal (an exception interrupted them)."""
-    _apply(journal)
     journal.clear()
+
+
+class Timers:
+    """A min-heap of ``(deadline, address)`` timers, every write journaled.
+
+    ``due`` maps each address with a timer to the deadline of its one live
+    heap entry. :meth:`set` leaves a later deadline alone (the entry fires
+    early and its owner reschedules it: a renewal costs nothing here) and
+    pushes an earlier one, which turns the old entry stale; stale entries
+    are skipped when they come up. So that they never outnumber the live
+    ones, :meth:`compact` rebuilds the heap from ``due`` once they do: the
+    heap holds at most twice the live timers (plus :data:`SLACK`), at O(1)
+    amortised per stale entry.
+    """
+
+    __slots__ = ("due", "heap")
+
+    #: Stale entries tolerated before a compaction, whatever the live count.
+    SLACK: Final = 64
+
+    def __init__(self, items: list[tuple[float, int]] | None = None) -> None:
+        self.heap: list[tuple[float, int]] = list(items) if items else []
+        # heapify, not sort: a sorted list is a heap too, but its pops walk
+        # tuples scattered in memory and measure slower (and sorting is O(n log n))
+        heapq.heapify(self.heap)
+        self.due: dict[int, float] = {address: at for at, address in self.heap}
+
+    def __len__(self) -> int:
+        """How many addresses have a timer."""
+        return len(self.due)
+
+    def first(self) -> float | None:
+        """The earliest entry's deadline (perhaps a stale one's: never later than a live one)."""
+        heap = self.heap
+        return heap[0][0] if heap else None
+
+    def copy(self) -> Timers:
+        new = Timers()
+        new.heap = list(self.heap)
+        new.due = dict(self.due)
+        return new
+
+    def set(self, j: Journal, address: int, deadline: float) -> None:
+        """Make sure ``address`` has a timer no later than ``deadline``."""
+        due = self.due
+        current = due.get(address)
+        if current is not None and current <= deadline:
+            return  # the earlier entry fires first and is rescheduled then
+        j.append((due, address, MISSING if current is None else current))
+        due[address] = deadline
+        heap_push(j, self.heap, (deadline, address))
+
+    def pop(self, j: Journal, now: float) -> tuple[float, int] | None:
+        """Remove and return the earliest live timer due at ``now``, or ``None``."""
+        heap, due = self.heap, self.due
+        while heap and heap[0][0] <= now:
+            at, address = heap_pop(j, heap)
+            if due.get(address) == at:
+                j.append((due, address, at))
+                del due[address]
+                return at, address
+        return None
+
+    def compact(self) -> None:
+        """Drop the stale entries once they outnumber the live ones (not journaled:
+        call it between steps, never inside one)."""
+        if len(self.heap) > 2 * len(self.due) + self.SLACK:
+            heap = [(at, address) for address, at in self.due.items()]
+            heapq.heapify(heap)
+            self.heap = heap
 
 
 # -- a binary min-heap on a list, every write journaled ------------------------------
@@ -173,47 +165,162 @@ def heap_pop(journal: Journal, heap: list[Any]) -> Any:
     return top
 
 
-# -- a priority queue for keys that mostly arrive in order -----------------------------
+class FreeQueue:
+    """The addresses of one pool that are free again, least recently freed first.
 
-#: (sorted run: position -> item, [head, tail] of the run, heap of the items that
-#: arrived out of order). The run only grows at the tail with items no smaller
-#: than the last, so its head is its minimum.
-Queue = tuple[dict[int, Any], list[int], list[Any]]
+    Items are ``(freed at, address)``, popped in that order (whatever order
+    they came in, so a restored or replayed state pops exactly what the
+    original would), each address at most once: the queue never holds more
+    entries than the pool has addresses, and any address can be taken out.
 
-
-def new_queue(items: list[Any]) -> Queue:
-    """A queue holding ``items`` (sorted here), built without a journal."""
-    items = sorted(items)
-    return dict(enumerate(items)), [0, len(items)], []
-
-
-def queue_push(journal: Journal, queue: Queue, item: Any) -> None:
-    """Add ``item``: O(1) when it is no smaller than the last one added, else O(log n)."""
-    run, ends, late = queue
-    head, tail = ends
-    if tail > head and item < run[tail - 1]:
-        heap_push(journal, late, item)
-        return
-    journal.append((run, tail, MISSING))
-    run[tail] = item
-    journal.append((ends, 1, tail))
-    ends[1] = tail + 1
-
-
-def queue_pop(journal: Journal, queue: Queue) -> Any:
-    """Remove and return the smallest item, or ``MISSING`` when the queue is empty.
-
-    The same items in, the same items out in the same order, as from any
-    priority queue: the layout never shows.
+    Layout: most items come in time order and go to ``run``, a sorted run
+    (position -> item) with ``ends = [head, tail, last item appended]``; the
+    few that come late go to ``late``, a binary heap. ``where`` maps each
+    address to its run position, or to ``-1 - i`` for heap index ``i``.
+    Removing from the run leaves a gap that :meth:`pop` steps over once.
+    O(1) amortised for items in time order, O(log n) for late ones.
     """
-    run, ends, late = queue
-    head, tail = ends
-    if head < tail and (not late or not late[0] < run[head]):
-        item = run.pop(head)
-        journal.append((run, head, item))
-        journal.append((ends, 0, head))
-        ends[0] = head + 1
-        return item
-    if late:
-        return heap_pop(journal, late)
-    return MISSING
+
+    __slots__ = ("ends", "late", "run", "where")
+
+    def __init__(self, items: list[tuple[float, int]] | None = None) -> None:
+        items = sorted(items) if items else []
+        self.run: dict[int, tuple[float, int]] = dict(enumerate(items))
+        self.where: dict[int, int] = {address: i for i, (_, address) in enumerate(items)}
+        self.ends: list[Any] = [0, len(items), items[-1] if items else None]
+        self.late: list[tuple[float, int]] = []
+
+    def __len__(self) -> int:
+        return len(self.where)
+
+    def __contains__(self, address: int) -> bool:
+        return address in self.where
+
+    def __iter__(self) -> Any:
+        """The items in the order :meth:`pop` would give them."""
+        return iter(sorted([*self.run.values(), *self.late]))
+
+    def copy(self) -> FreeQueue:
+        new = FreeQueue()
+        new.run = dict(self.run)
+        new.where = dict(self.where)
+        new.ends = list(self.ends)
+        new.late = list(self.late)
+        return new
+
+    def push(self, j: Journal, at: float, address: int) -> None:
+        """Queue ``address``, freed at ``at`` (replacing its entry if it has one)."""
+        if address in self.where:
+            self.remove(j, address)
+        item = (at, address)
+        ends, where = self.ends, self.where
+        last = ends[2]
+        if last is None or not item < last:
+            run = self.run
+            tail = ends[1]
+            j.append((run, tail, MISSING))
+            run[tail] = item
+            j.append((where, address, MISSING))
+            where[address] = tail
+            j.append((ends, 1, tail))
+            ends[1] = tail + 1
+            j.append((ends, 2, last))
+            ends[2] = item
+            return
+        late = self.late
+        i = len(late)
+        late.append(item)
+        j.append((late, i, MISSING))
+        j.append((where, address, MISSING))
+        where[address] = -1 - i
+        self._up(j, i)
+
+    def remove(self, j: Journal, address: int) -> None:
+        """Take ``address`` out, if it is queued."""
+        where = self.where
+        n = where.get(address)
+        if n is None:
+            return
+        j.append((where, address, n))
+        del where[address]
+        if n >= 0:
+            run = self.run
+            j.append((run, n, run[n]))
+            del run[n]
+        else:
+            self._cut(j, -1 - n)
+
+    def pop(self, j: Journal) -> int | None:
+        """Take out and return the address freed longest ago, or ``None``."""
+        where = self.where
+        if not where:
+            return None
+        run, ends, late = self.run, self.ends, self.late
+        head, tail = ends[0], ends[1]
+        while head < tail and head not in run:  # gaps left by remove(); each passed once
+            head += 1
+        if head != ends[0]:
+            j.append((ends, 0, ends[0]))
+            ends[0] = head
+        if head < tail and (not late or run[head] < late[0]):
+            item = run[head]
+            j.append((run, head, item))
+            del run[head]
+            j.append((ends, 0, head))
+            ends[0] = head + 1
+        else:
+            item = late[0]
+            self._cut(j, 0)
+        address = item[1]
+        j.append((where, address, where[address]))
+        del where[address]
+        return address
+
+    # -- the late heap, each item's index kept in ``where`` as -1 - i ---------------
+    def _put(self, j: Journal, i: int, item: tuple[float, int]) -> None:
+        late, where = self.late, self.where
+        j.append((late, i, late[i]))
+        late[i] = item
+        j.append((where, item[1], where[item[1]]))
+        where[item[1]] = -1 - i
+
+    def _up(self, j: Journal, i: int) -> None:
+        late = self.late
+        item = late[i]
+        while i:
+            parent = (i - 1) >> 1
+            if not item < late[parent]:
+                break
+            self._put(j, i, late[parent])
+            i = parent
+        if late[i] is not item:
+            self._put(j, i, item)
+
+    def _down(self, j: Journal, i: int) -> None:
+        late = self.late
+        n = len(late)
+        item = late[i]
+        while True:
+            child = 2 * i + 1
+            if child >= n:
+                break
+            if child + 1 < n and late[child + 1] < late[child]:
+                child += 1
+            if not late[child] < item:
+                break
+            self._put(j, i, late[child])
+            i = child
+        if late[i] is not item:
+            self._put(j, i, item)
+
+    def _cut(self, j: Journal, i: int) -> None:
+        """Take the item at heap index ``i`` out (``where`` is the caller's)."""
+        late = self.late
+        last = late.pop()
+        n = len(late)
+        j.append((late, n, last))
+        if i == n:
+            return
+        self._put(j, i, last)
+        self._up(j, i)
+        self._down(j, i)

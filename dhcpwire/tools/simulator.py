@@ -60,6 +60,7 @@ from ..server import (
     ServerConfig,
     ServerState,
     expire,
+    forcerenew,
     handle,
     next_deadline,
     restore,
@@ -89,13 +90,16 @@ class Sent:
 class SimServer:
     """A server on a segment: its state, and what it did."""
 
-    def __init__(self, network: Network, config: ServerConfig, segment: str, name: str) -> None:
+    def __init__(self, network: Network, config: ServerConfig, segment: str, name: str,
+                 rng: random.Random | None = None) -> None:
         self.network = network
         self.config = config
         self.segment = segment
         self.name = name
         self.address: IPv4Address = config.server_identifier
         self.state = ServerState(config=config)
+        #: draws RFC 6704 nonces (only a config with ``forcerenew_nonce`` has one)
+        self.rng = rng
         #: False while restarting: messages that arrive are lost.
         self.up = True
         #: Every lease action, with the time it was taken.
@@ -129,6 +133,14 @@ class SimServer:
 
         self.network.at(self.network.now + down_for, back)
 
+    def forcerenew(self, address: IPv4Address | str, *,
+                   allow_unauthenticated: bool = False) -> None:
+        """Send a DHCPFORCERENEW now to the client of the bound lease at ``address``
+        (RFC 3203; :func:`dhcpwire.server.forcerenew`)."""
+        self.state, actions = forcerenew(self.state, address, now=self.network.now,
+                                         allow_unauthenticated=allow_unauthenticated)
+        self.network._server_acts(self, actions)
+
     def __repr__(self) -> str:
         return f"<SimServer {self.name} {self.address} on {self.segment}>"
 
@@ -138,9 +150,12 @@ class SimRelay:
 
     def __init__(self, *, segment: str, address: IPv4Address,
                  servers: tuple[IPv4Address, ...], circuit_id: bytes | None,
-                 remote_id: bytes | None, max_hops: int, name: str) -> None:
+                 remote_id: bytes | None, max_hops: int, name: str,
+                 port: int = SERVER_PORT) -> None:
         self.segment = segment
         self.address = address
+        #: the UDP port it sends to servers from and hears their replies on (RFC 8357)
+        self.port = port
         self.servers = servers
         self.circuit_id = circuit_id
         self.remote_id = remote_id
@@ -297,7 +312,10 @@ class Network:
         that ``interface`` is the directly attached one); relayed ones with
         no interface and the relay's address as source.
         """
-        server = SimServer(self, config, segment, name or f"server{len(self.servers) + 1}")
+        # Only a server that draws nonces takes a generator from the network's,
+        # so the runs of every other configuration stay as they were.
+        rng = random.Random(self.rng.getrandbits(64)) if config.forcerenew_nonce else None
+        server = SimServer(self, config, segment, name or f"server{len(self.servers) + 1}", rng)
         self._own(server.address, server)
         self.servers.append(server)
         self._segment(segment).servers.append(server)
@@ -307,16 +325,18 @@ class Network:
     def add_relay(self, *, segment: str, address: IPv4Address | str,
                   servers: Iterable[IPv4Address | str], circuit_id: bytes | None = None,
                   remote_id: bytes | None = None, max_hops: int = 16,
-                  name: str | None = None) -> SimRelay:
+                  name: str | None = None, port: int = SERVER_PORT) -> SimRelay:
         """A relay whose interface on ``segment`` has ``address`` (its 'giaddr').
 
         Requests heard on the segment are forwarded by unicast to every
-        address in ``servers``; replies come back to ``address``.
+        address in ``servers``, from UDP ``port``; replies come back to
+        ``address`` and are heard on ``port`` only (RFC 8357 for a port other
+        than 67).
         """
         relay = SimRelay(segment=segment, address=IPv4Address(address),
                          servers=tuple(IPv4Address(s) for s in servers), circuit_id=circuit_id,
                          remote_id=remote_id, max_hops=max_hops,
-                         name=name or f"relay{len(self.relays) + 1}")
+                         name=name or f"relay{len(self.relays) + 1}", port=port)
         self._own(relay.address, relay)
         self.relays.append(relay)
         self._segment(segment).relays.append(relay)
@@ -463,7 +483,7 @@ class Network:
             segment = self._segment(sim.segment)
             for server in segment.servers:
                 self._transmit(message, data, sim.name, server.name, self._server_receives,
-                               server, send.source, server.segment)
+                               server, send.source, server.segment, CLIENT_PORT)
             for relay in segment.relays:
                 self._transmit(message, data, sim.name, relay.name, self._relay_hears, relay)
             return
@@ -473,7 +493,7 @@ class Network:
             # an attached interface unless the client is on its segment.
             interface = owner.segment if owner.segment == sim.segment else None
             self._transmit(message, data, sim.name, owner.name, self._server_receives,
-                           owner, send.source, interface)
+                           owner, send.source, interface, CLIENT_PORT)
         elif isinstance(owner, SimRelay):
             self._transmit(message, data, sim.name, owner.name, self._relay_hears, owner)
         else:
@@ -495,13 +515,14 @@ class Network:
         self._arm_server(server)
 
     def _server_receives(self, data: bytes, server: SimServer, source: IPv4Address,
-                         interface: str | None) -> None:
+                         interface: str | None, port: int) -> None:
         if not server.up:
             self.stats["server-down"] += 1
             return
         self.stats["delivered"] += 1
         server.state, actions = handle(server.state, decode(data), now=self.now,
-                                       interface=interface, source=source)
+                                       interface=interface, source=source, source_port=port,
+                                       rng=server.rng)
         self._server_acts(server, actions)
         self._arm_server(server)
 
@@ -518,15 +539,17 @@ class Network:
     def _server_sends(self, server: SimServer, reply: Send) -> None:
         message = reply.message
         data = reply.payload()
-        if reply.port == SERVER_PORT:               # to a relay, at 'giaddr'
-            relay = self._owners.get(reply.destination)
-            if isinstance(relay, SimRelay):
+        relay = self._owners.get(reply.destination)
+        if isinstance(relay, SimRelay):             # to a relay, at 'giaddr'
+            if reply.port == relay.port:
                 self._transmit(message, data, server.name, relay.name, self._relay_replies,
                                relay)
-            else:
-                self.stats["unroutable"] += 1
+            else:                                   # nobody listens there
+                self.stats["wrong-port"] += 1
             return
-        assert reply.port == CLIENT_PORT
+        if reply.port != CLIENT_PORT:
+            self.stats["unroutable"] += 1
+            return
         if reply.broadcast or reply.hardware_address is not None:
             # On the link the request came in on: the server's own segment.
             hardware = reply.hardware_address or message.client_hwaddr
@@ -544,7 +567,8 @@ class Network:
     def _relay_hears(self, data: bytes, relay: SimRelay) -> None:
         self.stats["delivered"] += 1
         forward = relay_request(decode(data), giaddr=relay.address, circuit_id=relay.circuit_id,
-                                remote_id=relay.remote_id, max_hops=relay.max_hops)
+                                remote_id=relay.remote_id, max_hops=relay.max_hops,
+                                source_port=relay.port)
         if forward is None:
             relay.dropped += 1
             return
@@ -554,14 +578,15 @@ class Network:
             server = self._owners.get(address)
             if isinstance(server, SimServer):
                 self._transmit(forward, out, relay.name, server.name, self._server_receives,
-                               server, relay.address, None)
+                               server, relay.address, None, relay.port)
             else:
                 self.stats["unroutable"] += 1
 
     def _relay_replies(self, data: bytes, relay: SimRelay) -> None:
         self.stats["delivered"] += 1
         result = relay_reply(decode(data), circuit_id=relay.circuit_id,
-                             remote_id=relay.remote_id, interfaces=(relay.address,))
+                             remote_id=relay.remote_id, interfaces=(relay.address,),
+                             source_port=relay.port)
         if result is None:
             relay.dropped += 1
             return

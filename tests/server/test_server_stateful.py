@@ -14,18 +14,26 @@ every step it checks:
 * every reply passes RFC 2131 table 3 (``check_reply``) and fits the
   client's maximum message size;
 * the state survives a JSON snapshot/restore round trip unchanged, replaying
-  every lease action from an empty server rebuilds it, the state a step
-  started from is unchanged by the step, and a restored twin fed the same
-  inputs gives the same outputs.
+  every lease action from an empty server rebuilds it (the life-cycle table
+  allows every change the server made), the state a step started from is
+  superseded by the step, and a restored twin fed the same inputs gives the
+  same outputs;
+* memory follows what is live (issue 12 item 8): the free-address queues
+  hold exactly the free addresses of the pools, each once, and the timer
+  heap at most twice the live timers;
+* FORCERENEW (RFC 3203) goes only to a bound lease, signed with the nonce
+  the client was given (RFC 6704) unless the caller allows it unsigned.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import random
 from ipaddress import IPv4Address
 from typing import Any
 
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
@@ -38,13 +46,16 @@ from dhcpwire import (
     Message,
     MessageType,
     Options,
+    StateError,
     decode,
     encode,
 )
 from dhcpwire import codes as c
+from dhcpwire.protocol.rfc6704 import forcerenew_problem
 from dhcpwire.server import (
     INFINITE,
     Discard,
+    LeaseAction,
     LeaseDeclined,
     LeaseExpired,
     LeaseReleased,
@@ -56,6 +67,7 @@ from dhcpwire.server import (
     check_reply,
     client_key,
     expire,
+    forcerenew,
     handle,
     next_deadline,
     replay,
@@ -84,7 +96,7 @@ UNIVERSE = sorted(POOL_A | POOL_B | set(RESERVED) | {
     A("198.51.100.15"), A("203.0.113.9"), A("0.0.0.0")})
 
 
-def make_config(authoritative: bool, rapid: bool, bootp: bool) -> ServerConfig:
+def make_config(authoritative: bool, rapid: bool, bootp: bool, nonce: bool) -> ServerConfig:
     return ServerConfig(
         server_identifier=SERVER,
         subnets=(
@@ -98,7 +110,8 @@ def make_config(authoritative: bool, rapid: bool, bootp: bool) -> ServerConfig:
         reservations=(Reservation(address="192.0.2.14", hardware_address=MACS[1]),
                       Reservation(address="198.51.100.6", client_id=CIDS[2])),
         default_lease_time=100, min_lease_time=30, max_lease_time=300, offer_time=OFFER_TIME,
-        decline_time=50.0, authoritative=authoritative, rapid_commit=rapid, bootp=bootp)
+        decline_time=50.0, authoritative=authoritative, rapid_commit=rapid, bootp=bootp,
+        forcerenew_nonce=nonce)
 
 
 identities = st.tuples(st.integers(0, len(MACS) - 1),
@@ -122,11 +135,17 @@ class ServerMachine(RuleBasedStateMachine):
         self.quarantine: dict[IPv4Address, float] = {}
         self.offered: dict[int, IPv4Address] = {}
 
-    @initialize(authoritative=st.booleans(), rapid=st.booleans(), bootp=st.booleans())
-    def start(self, authoritative: bool, rapid: bool, bootp: bool) -> None:
-        self.config = make_config(authoritative, rapid, bootp)
+    @initialize(authoritative=st.booleans(), rapid=st.booleans(), bootp=st.booleans(),
+                nonce=st.booleans(), seed=st.integers(0, 2**32))
+    def start(self, authoritative: bool, rapid: bool, bootp: bool, nonce: bool,
+              seed: int) -> None:
+        self.config = make_config(authoritative, rapid, bootp, nonce)
         self.state = ServerState(config=self.config)
-        self.empty = self.state
+        #: the nonces drawn: the twin gets a generator in the same state
+        self.rng = random.Random(seed)
+        self.twin_rng: random.Random | None = None
+        #: address -> the nonce its client was sent in an ACK
+        self.nonces: dict[IPv4Address, bytes] = {}
 
     # -- building client messages ----------------------------------------------------
     def message(self, kind: MessageType | None, who: tuple[int, int | None], where: str,
@@ -136,6 +155,8 @@ class ServerMachine(RuleBasedStateMachine):
         if kind is not None:
             opts[c.MESSAGE_TYPE] = kind
             opts[c.PARAMETER_REQUEST_LIST] = (1, 3, 6, 15)
+            if mac % 2:  # RFC 6704: these clients are capable
+                opts[c.FORCERENEW_NONCE_CAPABLE] = (1,)
         if cid is not None:
             opts[c.CLIENT_IDENTIFIER] = CIDS[cid]
         for code, value in options.items():
@@ -158,12 +179,13 @@ class ServerMachine(RuleBasedStateMachine):
     def feed(self, msg: Message, after: float, *, lenient: bool = False) -> tuple[object, ...]:
         self.now += after
         request = decode(encode(msg), strict=not lenient)
-        before, start = snapshot(self.state), self.state
-        self.state, actions = handle(self.state, request, now=self.now, interface="eth0")
-        assert snapshot(start) == before
+        start = self.state
+        self.state, actions = handle(self.state, request, now=self.now, interface="eth0",
+                                     rng=self.rng)
+        assert self.state.current and (self.state is start or not start.current)
         if self.twin is not None:
             self.twin, twin_actions = handle(self.twin, request, now=self.now,
-                                             interface="eth0")
+                                             interface="eth0", rng=self.twin_rng)
             assert twin_actions == actions
         self.log.extend(actions)
         self.check(request, actions)
@@ -174,6 +196,11 @@ class ServerMachine(RuleBasedStateMachine):
         assert sum(isinstance(a, (Send, Discard)) for a in actions) <= 1
         key = client_key(request)
         for action in actions:
+            if isinstance(action, LeaseAction):
+                if action.lease.nonce is not None:
+                    self.nonces[action.address] = action.lease.nonce
+                else:
+                    self.nonces.pop(action.address, None)
             if isinstance(action, (LeaseReleased, LeaseDeclined)):
                 assert action.client == key
                 self.held.pop(action.address, None)
@@ -314,12 +341,47 @@ class ServerMachine(RuleBasedStateMachine):
             return
         self.feed(msg, 0.1, lenient=True)
 
+    @rule(address=addresses, unsigned=st.booleans(), after=st.floats(0, 5))
+    def force_renew(self, address: IPv4Address, unsigned: bool, after: float) -> None:
+        """RFC 3203: the administrator asks the client of ``address`` to renew."""
+        self.now += after
+        record = self.state.lease(address) if int(address) else None
+        live = record is not None and record.state.value == "bound" and record.expires > self.now
+        before = snapshot(self.state)
+        if not live or (record is not None and record.nonce is None and not unsigned):
+            with pytest.raises(StateError):
+                forcerenew(self.state, address, now=self.now, allow_unauthenticated=unsigned)
+            assert snapshot(self.state) == before
+            return
+        assert record is not None
+        self.state, actions = forcerenew(self.state, address, now=self.now,
+                                         allow_unauthenticated=unsigned)
+        if self.twin is not None:
+            self.twin, twin_actions = forcerenew(self.twin, address, now=self.now,
+                                                 allow_unauthenticated=unsigned)
+            assert twin_actions == actions
+        assert snapshot(self.state) == before
+        (send,) = actions
+        assert isinstance(send, Send)
+        message = decode(send.payload())
+        assert (send.destination, send.port) == (address, 68)
+        assert message.message_type == MessageType.FORCERENEW
+        assert message.chaddr[:len(record.hardware_address)] == record.hardware_address
+        # RFC 6704 section 3.1.4: the client checks the HMAC with the nonce it
+        # was given: here, the one the model saw in the lease action.
+        if record.nonce is not None:
+            assert self.nonces[address] == record.nonce
+            problem, _ = forcerenew_problem(message, nonce=record.nonce, replay=None)
+            assert problem is None
+        else:
+            assert c.AUTHENTICATION not in message.options
+
     @rule(seconds=st.sampled_from([1.0, OFFER_TIME, 20.0, 30.0, 45.0, 60.0, 120.0, 400.0]))
     def tick(self, seconds: float) -> None:
         self.now += seconds
-        start, before = self.state, snapshot(self.state)
+        start = self.state
         self.state, actions = expire(self.state, now=self.now)
-        assert snapshot(start) == before
+        assert self.state is start or not start.current
         if self.twin is not None:
             self.twin, twin_actions = expire(self.twin, now=self.now)
             assert twin_actions == actions
@@ -338,6 +400,8 @@ class ServerMachine(RuleBasedStateMachine):
         data = json.loads(json.dumps(snapshot(self.state)))
         self.twin = restore(self.config, data)
         assert snapshot(self.twin) == snapshot(self.state)
+        self.twin_rng = random.Random()
+        self.twin_rng.setstate(self.rng.getstate())
 
     # -- invariants --------------------------------------------------------------------
     @invariant()
@@ -346,8 +410,28 @@ class ServerMachine(RuleBasedStateMachine):
             return
         data = snapshot(self.state)
         assert snapshot(restore(self.config, json.loads(json.dumps(data)))) == data
-        assert snapshot(replay(self.empty, self.log)) == data
-        assert snapshot(self.empty)["leases"] == []
+        assert snapshot(replay(ServerState(config=self.config), self.log)) == data
+
+    @invariant()
+    def memory_follows_what_is_live(self) -> None:
+        # Issue 12 item 8: "the free-address queue ... never holds more entries
+        # than the pool has addresses, whatever clients do". Here, exactly the
+        # free addresses of the pools, each once.
+        if not hasattr(self, "config"):
+            return
+        for state in (self.state, self.twin):
+            if state is None:
+                continue
+            sizes = state.sizes()
+            free = [r for r in snapshot(state)["leases"]
+                    if r["state"] in ("released", "expired", "free")]
+            for net, pool, sub in zip(("192.0.2.", "198.51.100."), (POOL_A, POOL_B),
+                                      sizes["subnets"], strict=True):
+                assert sub["free"] <= sub["pool"] == len(pool)
+                assert sub["free"] == sum(1 for r in free if r["address"].startswith(net)
+                                          and A(r["address"]) in pool)
+            assert sizes["timers"] <= sizes["records"]
+            assert sizes["timer_entries"] <= 2 * sizes["timers"] + 64
 
     @invariant()
     def one_record_per_address_and_held_leases_are_in_the_model(self) -> None:

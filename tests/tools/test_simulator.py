@@ -407,3 +407,80 @@ def test_the_same_seed_replays_the_same_run() -> None:
         net.run(900.0)
         return [c.address for c in clients], net.stats
     assert run() == run()
+
+
+# -- FORCERENEW (RFC 3203, RFC 6704) and a relay on another port (RFC 8357) ----------------
+
+def test_forcerenew_round_trip_server_forcerenew_client_renewing_request_ack() -> None:
+    # RFC 3203 section 2.2: "The DHCP server sends a unicast FORCERENEW message
+    # to the client. Upon receipt of the unicast FORCERENEW message, the client
+    # will change its state to the RENEW state, and will then try to renew its
+    # lease according to normal DHCP procedures." RFC 6704 authenticates it
+    # with the nonce the server sent in its DHCPACK.
+    net = Network(seed=17, delay=(0.001, 0.001), record_messages=True)
+    server = net.add_server(ServerConfig(
+        server_identifier=IPv4Address("192.0.2.1"),
+        subnets=(Subnet(network="192.0.2.0/24", pools=("192.0.2.100-192.0.2.140",),
+                        interface="lan"),),
+        default_lease_time=3600, forcerenew_nonce=True), segment="lan")
+    c = net.add_client(client_config(1, forcerenew_nonce=True))
+    net.run(30.0)
+    assert c.state.phase is State.BOUND and c.lease is not None and c.lease.nonce is not None
+    bound_at = net.now
+    record = server.state.lease(c.lease.address)
+    assert record is not None and record.nonce == c.lease.nonce
+    net.messages.clear()
+    server.forcerenew(c.lease.address)
+    net.run(bound_at + 1.0)
+    kinds = [(s.sender, s.message.message_type) for s in net.messages]
+    assert kinds == [(server.name, MessageType.FORCERENEW), (c.name, MessageType.REQUEST),
+                     (server.name, MessageType.ACK)]
+    request = net.messages[1].message
+    assert request.ciaddr == c.lease.address  # RENEWING: unicast with 'ciaddr'
+    assert net.messages[1].receiver == server.name
+    assert c.state.phase is State.BOUND
+    assert c.lease.expires_at == pytest.approx(bound_at + 0.001 + 3600, abs=0.01)
+    assert [type(a) for _, a in server.lease_actions][-1] is LeaseRenewed
+
+
+def test_a_client_without_a_nonce_ignores_an_unsigned_forcerenew() -> None:
+    # RFC 3203 section 6: "FORCERENEW messages failing the authentication
+    # should be silently discarded by the client."
+    net = _lan("192.0.2.1")
+    (server,) = net.servers
+    c = net.add_client(client_config(1))
+    net.run(30.0)
+    assert c.lease is not None
+    net.messages.clear()
+    server.forcerenew(c.lease.address, allow_unauthenticated=True)
+    net.run(net.now + 5.0)
+    assert [s.message.message_type for s in net.messages] == [MessageType.FORCERENEW]
+    assert c.state.phase is State.BOUND and c.discards == 1
+
+
+def test_a_relay_on_port_1067_is_answered_there_and_its_clients_bind() -> None:
+    # RFC 8357: the relay says it sends from another port (sub-option 19), and
+    # the server's replies go to that port, where the relay listens.
+    net = Network(seed=5)
+    server = net.add_server(server_config(), segment="core")
+    relay = net.add_relay(segment="access", address=RELAY, servers=[server.address], port=1067)
+    clients = [net.add_client(client_config(i), segment="access") for i in range(20)]
+    net.run(120.0)
+    assert all(c.state.phase is State.BOUND for c in clients)
+    assert relay.relayed_replies >= 40 and net.stats["wrong-port"] == 0
+    assert len({c.address for c in clients}) == 20
+
+
+def test_replies_to_the_wrong_relay_port_are_lost(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The simulator delivers a reply only to the port its relay listens on: a
+    # server that ignored sub-option 19 would answer port 67 and bind nobody.
+    import dhcpwire.tools.simulator as simulator
+    handle = simulator.handle
+    monkeypatch.setattr(simulator, "handle",
+                        lambda *a, **kw: handle(*a, **{**kw, "source_port": None}))
+    net = Network(seed=5)
+    server = net.add_server(server_config(), segment="core")
+    net.add_relay(segment="access", address=RELAY, servers=[server.address], port=1067)
+    c = net.add_client(client_config(1), segment="access")
+    net.run(60.0)
+    assert c.state.phase is not State.BOUND and net.stats["wrong-port"] > 0
