@@ -27,7 +27,7 @@ def test_a_restart_rebuilds_every_lease_from_the_database(tmp_path: Path) -> Non
         [ack] = receive(again, renew(n, address), now=1100.0)
         assert ack.message_type is MessageType.ACK and ack.yiaddr == address
     # and a new client never gets an address that is bound to another
-    [offer] = receive(again, discover(99))
+    [offer] = receive(again, discover(99), now=1100.0)
     assert offer.yiaddr not in acks.values()
 
 
