@@ -265,8 +265,7 @@ class ReplyRules:
     allows "Use 'file'/'sname' fields" (option 52).
     """
 
-    __slots__ = ("_drop", "_keep", "_must", "column", "drop", "header", "must", "overload",
-                 "should")
+    __slots__ = ("_keep", "column", "drop", "header", "must", "overload", "should")
 
     def __init__(self, column: str) -> None:
         self.column = column
@@ -284,8 +283,6 @@ class ReplyRules:
         else:
             self._keep = None
             self.drop = frozenset(c for c, r in rules.items() if r == "MUST NOT")
-        self._must = tuple(sorted(self.must))  # tuples: the per-reply checks are loops
-        self._drop = tuple(sorted(self.drop))
         self.header = self._compile({name: row[col] for name, row in FIELD_RULES.items()})
 
     def _compile(self, rules: dict[str, str]) -> Callable[..., Header]:
@@ -320,15 +317,14 @@ class ReplyRules:
 
         Raises ``ValueError`` when a code the column makes MUST is missing.
         """
-        for code in self._must:
-            if code not in raw:
-                raise ValueError(f"table 3: a {self.column} MUST carry option {code}")
+        if not raw.keys() >= self.must:
+            raise ValueError(f"table 3: a {self.column} MUST carry option(s) "
+                             f"{sorted(self.must - raw.keys())}")
         keep = self._keep
         if keep is None:
-            for code in self._drop:
-                if code in raw:
-                    return {c: v for c, v in raw.items() if c not in self.drop}
-            return raw
+            if self.drop.isdisjoint(raw):
+                return raw
+            return {c: v for c, v in raw.items() if c not in self.drop}
         if keep.issuperset(raw):
             return raw
         return {c: v for c, v in raw.items() if c in keep}

@@ -104,12 +104,11 @@ def client_key(message: Message) -> str | None:
     >>> client_key(Message(chaddr=bytes.fromhex("020000000001")))
     'hw:1:02:00:00:00:00:01'
     """
-    return key_of(message, message.options.raw_map)
+    return key_of(message, message.options.raw_map.get(CLIENT_IDENTIFIER))
 
 
-def key_of(message: Message, raw: Mapping[int, bytes]) -> str | None:
-    """:func:`client_key` with the message's option bytes already at hand."""
-    cid = raw.get(CLIENT_IDENTIFIER)
+def key_of(message: Message, cid: bytes | None) -> str | None:
+    """:func:`client_key` with option 61's value bytes (``cid``) already at hand."""
     if cid:
         return id_key(cid)
     hw = message.chaddr[:min(message.hlen, 16)]
@@ -136,12 +135,13 @@ def suboptions(data: bytes) -> dict[int, bytes] | None:
 class Facts:
     """One message being answered: the facts read from it, and the open journal."""
 
-    __slots__ = ("by_118", "cfg", "ciaddr", "d", "giaddr", "hw", "interface", "j", "key", "msg",
-                 "new_nonce", "now", "override", "plan", "raw", "relay_malformed", "relay_port",
-                 "renewal", "res", "rng", "subnet")
+    __slots__ = ("by_118", "cfg", "ciaddr", "cid", "d", "giaddr", "hw", "interface", "j", "key",
+                 "kind", "msg", "new_nonce", "now", "override", "plan", "raw", "relay",
+                 "relay_malformed", "relay_port", "renewal", "res", "rng", "subnet")
 
     def __init__(self, plan: Plan, d: Data, j: Journal, msg: Message, raw: Mapping[int, bytes],
-                 key: str, now: float, interface: str | None, source: IPv4Address | None,
+                 kind: int | None, cid: bytes | None, key: str, now: float,
+                 interface: str | None, source: IPv4Address | None,
                  source_port: int | None = None, rng: random.Random | None = None) -> None:
         self.plan = plan
         self.cfg = cfg = plan.config
@@ -155,15 +155,19 @@ class Facts:
         self.new_nonce: bytes | None = None
         #: a DHCPREQUEST from RENEWING or REBINDING (set by the REQUEST handler)
         self.renewal = False
-        #: the message's option value bytes (``msg.options.raw_map``)
+        #: the message's option value bytes (``msg.options.raw_map``), and the
+        #: three read by every answer: the message type (53, an int), the
+        #: client identifier (61) and the relay agent information (82)
         self.raw = raw
+        self.kind = kind
+        self.cid = cid
         #: the client key (section 4.2), never None: answer() drops a nameless message
         self.key = key
         self.hw = msg.chaddr[:min(msg.hlen, 16)]
         self.giaddr = int(msg.giaddr)
         self.ciaddr = int(msg.ciaddr)
         sub = None
-        relay = raw.get(RELAY_AGENT_INFORMATION)
+        self.relay = relay = raw.get(RELAY_AGENT_INFORMATION)
         if relay is not None:
             sub = suboptions(relay)
         self.relay_malformed = relay is not None and (sub is None or not relay)
@@ -363,8 +367,8 @@ def commit(cx: Facts, address: int, lease_time: int) -> LeaseAction:
     old = cx.d.leases.get(address)
     bound = old if old is not None and old.state is BOUND and old.client == cx.key else None
     kind = LeaseRenewed if bound is not None else LeaseCommitted
-    lease = new_lease(cx, address, BOUND, until(cx.now, lease_time), lease_time,
-                      nonce_for(cx, bound))
+    nonce = nonce_for(cx, bound) if cx.cfg.forcerenew_nonce else None
+    lease = new_lease(cx, address, BOUND, until(cx.now, lease_time), lease_time, nonce)
     return put(cx.j, cx.d, cx.plan, address, lease, kind)
 
 

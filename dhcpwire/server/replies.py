@@ -136,7 +136,7 @@ def size(raw: Mapping[int, bytes]) -> int:
 
 
 #: Table 3's column of each (request type, reply type) a server sends.
-_RULES: Final[dict[tuple[int, MessageType | None], ReplyRules]] = {
+_RULES: Final[dict[tuple[int | None, MessageType | None], ReplyRules]] = {
     (int(request), reply): REPLY_RULES[column]
     for (request, reply), column in REPLY_COLUMN.items()}
 
@@ -170,7 +170,7 @@ def send(cx: Facts, *, kind: MessageType | None, yiaddr: IPv4Address, siaddr: IP
         rules = REPLY_RULES[ACK_COLUMN]
         limit, overload = BOOTP_MIN_SIZE, False
     else:
-        rules = _RULES[(cx.raw[MESSAGE_TYPE][0], kind)]
+        rules = _RULES[(cx.kind, kind)]
         raw = rules.options(raw)
         raw_57 = cx.raw.get(MAXIMUM_MESSAGE_SIZE)
         asked = int.from_bytes(raw_57, "big") if raw_57 is not None and len(raw_57) == 2 else 0
@@ -228,17 +228,16 @@ def server_id(cx: Facts, sp: SubnetPlan | None) -> bytes:
 
 
 def echo(cx: Facts, raw: dict[int, bytes]) -> None:
-    req = cx.raw
     # RFC 6842 section 3: "If the 'client identifier' option is present in a
     # message received from a client, the server MUST return the 'client
     # identifier' option, unaltered, in its response message."
-    cid = req.get(CLIENT_IDENTIFIER)
+    cid = cx.cid
     if cid is not None:
         raw[CLIENT_IDENTIFIER] = cid
     # RFC 3046 section 2.2: servers "SHALL echo the entire contents of the
     # Relay Agent Information option in all replies" (the encoder puts it last:
     # "Servers SHOULD copy the Relay Agent Information option as the last DHCP option").
-    relay = req.get(RELAY_AGENT_INFORMATION)
+    relay = cx.relay
     if relay is not None:
         raw[RELAY_AGENT_INFORMATION] = relay
 

@@ -385,7 +385,7 @@ def _bootp(cx: Facts) -> list[Action]:
 
 
 def _not_for_server(cx: Facts) -> list[Action]:
-    kind = cx.raw[MESSAGE_TYPE][0]
+    kind = cx.kind
     name = MessageType(kind).name if kind in TYPE_RAW else str(kind)
     return discard(cx, f"DHCP{name} is not a client message this server answers")
 
@@ -412,24 +412,26 @@ def answer(plan: Plan, d: Data, j: Journal, now: float, msg: Message,
         # RFC 1542 section 2.1 and RFC 2131 section 4.1: servers take BOOTREQUESTs.
         return [Discard(reason="not a BOOTREQUEST", message=msg)]
     raw = msg.options.raw_map
-    kind = raw.get(MESSAGE_TYPE)
-    if kind is None:
+    type_raw = raw.get(MESSAGE_TYPE)
+    kind: int | None = None
+    if type_raw is None:
         handler = HANDLERS[None]
-    elif len(kind) != 1:
+    elif len(type_raw) != 1:
         return [Discard(reason="option 53 is not one octet", message=msg)]
     else:
-        handler = HANDLERS.get(kind[0], _not_for_server)
-    key = key_of(msg, raw)
+        kind = type_raw[0]
+        handler = HANDLERS.get(kind, _not_for_server)
+    cid = raw.get(CLIENT_IDENTIFIER)
+    key = key_of(msg, cid)
     if key is None:
         # RFC 6842 section 2: servers "MAY drop the DHCP packets in the absence
         # of both the 'client identifier' and 'chaddr' option."
         return [Discard(reason="no client identifier and an all-zero chaddr", message=msg)]
-    cx = Facts(plan, d, j, msg, raw, key, now, interface, source, source_port, rng)
+    cx = Facts(plan, d, j, msg, raw, kind, cid, key, now, interface, source, source_port, rng)
     # The options a reply echoes must be well formed, or the reply would not
     # be: a lenient decode lets malformed values through, and says so in
     # ``defects``. RFC 2132 section 9.14: option 61's "minimum length is 2";
     # RFC 3046 section 2.0: option 82 is a sequence of sub-options.
-    cid = raw.get(CLIENT_IDENTIFIER)
     bad = sorted(d.option for d in msg.defects if d.option in _ECHOED) if msg.defects else []
     if cx.relay_malformed:
         bad.append(RELAY_AGENT_INFORMATION)

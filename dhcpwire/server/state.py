@@ -157,19 +157,21 @@ def _open(state: object) -> Data:
         raise TypeError(f"expected a ServerState, not {type(state).__name__}")
     d = state._data
     if not d.lock.acquire(blocking=False):
-        raise StateError("this server state is in use by another call (another thread?): "
-                         "use one state from one thread at a time, or fork() it")
+        raise StateError(_BUSY)
     if d.gen != state._gen:
         d.lock.release()
-        raise StateError("this server state was superseded by a later call: use the state "
-                         "that call returned (states are linear; fork() to branch)")
+        raise StateError(_SUPERSEDED)
     return d
+
+
+_BUSY: Final = ("this server state is in use by another call (another thread?): use one "
+                "state from one thread at a time, or fork() it")
+_SUPERSEDED: Final = ("this server state was superseded by a later call: use the state that "
+                      "call returned (states are linear; fork() to branch)")
 
 
 def _check_now(now: object, latest: float) -> float:
     """``now`` as a float: TypeError for a non-number, StateError for a time it cannot use."""
-    if type(now) is float and latest <= now <= MAX_NOW:
-        return now  # the usual case, checked at once
     if isinstance(now, bool) or not isinstance(now, (int, float)):
         raise TypeError(f"now must be a number of seconds, not {type(now).__name__}")
     # NaN fails both comparisons; an int too large for a float is compared exactly.
@@ -185,10 +187,20 @@ def _check_now(now: object, latest: float) -> float:
 def _step(state: ServerState, now: float, work: Callable[..., list[Action]],
           *args: Any) -> tuple[ServerState, tuple[Action, ...]]:
     """One call that may change the state: ``work(plan, data, journal, now, *args)``
-    on the current version at ``now``, undone exactly if it raises."""
-    d = _open(state)
+    on the current version at ``now``, undone exactly if it raises.
+
+    (:func:`_open` and :func:`_check_now` written out: this is every message's path.)
+    """
+    if not isinstance(state, ServerState):
+        raise TypeError(f"expected a ServerState, not {type(state).__name__}")
+    d = state._data
+    if not d.lock.acquire(blocking=False):
+        raise StateError(_BUSY)
     try:
-        now = _check_now(now, d.now)
+        if d.gen != state._gen:
+            raise StateError(_SUPERSEDED)
+        if type(now) is not float or not d.now <= now <= MAX_NOW:
+            now = _check_now(now, d.now)
         j: Journal = []
         try:
             actions = work(state.config._plan, d, j, now, *args)
@@ -196,17 +208,18 @@ def _step(state: ServerState, now: float, work: Callable[..., list[Action]],
             rollback(j)
             raise
         d.now = now
-        new = _advance(state, d, j)
+        if j:
+            state = _advance(state, d)
     finally:
         d.lock.release()
-    return new, tuple(actions)
+    return state, tuple(actions)
 
 
-def _advance(state: ServerState, d: Data, j: Journal) -> ServerState:
-    """The state after a call that wrote ``j``: the same one when nothing was written."""
-    if not j:
-        return state
-    d.timers.compact()  # between steps: the step is done and needs no undo
+def _advance(state: ServerState, d: Data) -> ServerState:
+    """The new version after a call that wrote to ``d``; ``state`` is superseded."""
+    timers = d.timers
+    if len(timers.heap) > 2 * len(timers.due) + timers.SLACK:
+        timers.compact()  # between steps: this one is done and needs no undo
     d.gen += 1
     return _state_at(state.config, d)
 
@@ -360,7 +373,7 @@ def replay(state: ServerState, actions: Iterable[object]) -> ServerState:
         except BaseException:
             rollback(j)
             raise
-        new = _advance(state, d, j)
+        new = _advance(state, d) if j else state
     finally:
         d.lock.release()
     return new
