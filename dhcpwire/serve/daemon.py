@@ -4,9 +4,10 @@ Rules of this module:
 
 * One loop, in batches: read every datagram waiting on every interface
   (up to :data:`BATCH`), answer each through the :class:`~.engine.Engine`,
-  run the clock, commit the lease database once, then send the replies.
-  Packets that arrive together share one commit; no reply leaves before
-  the lease change it depends on is durable.
+  run the clock, and hand the batch's lease changes and replies to the
+  :class:`~.writer.Writer`, which commits them -- the batches waiting
+  together in one transaction -- and only then sends the replies. No reply
+  leaves before the lease change it depends on is durable.
 * Replies go where :class:`~dhcpwire.server.Send` says, from the socket of
   the interface the request came in on: to a relay, to 'ciaddr', as an IP
   broadcast, or -- for a client that has no address yet -- as a frame
@@ -45,6 +46,7 @@ from .engine import Engine, Outgoing, log, type_name
 from .metrics import Metrics, MetricsServer
 from .rawpacket import RawSender, interface_address
 from .workers import SO_REUSEPORT, owner, run_workers, shares, worker_config
+from .writer import Job, Writer
 
 __all__ = ["BATCH", "Daemon", "JsonFormatter", "configure_logging", "serve"]
 
@@ -217,6 +219,8 @@ class Daemon:
             self._open(config.interfaces)
         if config.metrics_listen is not None:
             self.metrics_server = MetricsServer(self.metrics, config.metrics_listen)
+        self.writer = Writer(self.database, self.transmit, self.engine.written,
+                             handler.flush_batch if handler is not None else _nothing)
 
     # -- sockets ----------------------------------------------------------------------------
     def _open(self, interfaces: tuple[str, ...]) -> None:
@@ -343,11 +347,10 @@ class Daemon:
         if now - self._saved >= COUNTER_INTERVAL:
             self.database.save_counters(self.metrics.flat())
             self._saved = now
-        engine.commit()  # durable first ...
-        for out in outgoing:  # ... then the replies
-            self.transmit(out)
-        if self.handler is not None:
-            self.handler.flush_batch()
+        pending, events = engine.detach()
+        if pending or outgoing or events:
+            # durable first, then the replies: on the writer thread (see .writer)
+            self.writer.submit(Job(pending, outgoing, events))
         return len(batch)
 
     def reload(self) -> bool:
@@ -368,6 +371,7 @@ class Daemon:
                                                    "with a restart")])
                 self.engine.owns = _owns(config, k, n)
                 config = worker_config(config, k, n)
+            self.writer.drain()  # everything handed over is in the database now
             self.engine.commit()
             if not self.fixed_sockets:
                 self._open(config.interfaces)
@@ -410,6 +414,7 @@ class Daemon:
         return 0
 
     def close(self) -> None:
+        self.writer.stop()  # the batches in hand: written, then answered
         self.database.save_counters(self.metrics.flat())
         self.database.close()
         for sock in self.sockets.values():
@@ -419,6 +424,10 @@ class Daemon:
                 sender.close()
         if self.metrics_server is not None:
             self.metrics_server.close()
+
+
+def _nothing() -> None:
+    return
 
 
 def _owns(config: ServeConfig, k: int, n: int) -> Callable[[LeaseRecord], bool] | None:

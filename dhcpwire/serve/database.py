@@ -40,7 +40,7 @@ from ..server import (
     LeaseState,
 )
 
-__all__ = ["LeaseDatabase", "LeaseRow", "SQLiteLeaseDatabase", "Stored"]
+__all__ = ["LeaseDatabase", "LeaseRow", "Pending", "SQLiteLeaseDatabase", "Stored"]
 
 SCHEMA_VERSION: Final = 1
 #: The actions after which the client index points at the action's address
@@ -74,6 +74,18 @@ ON CONFLICT (address) DO UPDATE SET
                         CASE WHEN leases.client = excluded.client THEN leases.hostname END),
     updated = excluded.updated
 """
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """Changes recorded and not yet written: lease rows, client index rows, counters."""
+
+    rows: list[tuple[object, ...]]
+    clients: dict[str, int | None]
+    counters: dict[str, float] | None
+
+    def __bool__(self) -> bool:
+        return bool(self.rows or self.clients or self.counters is not None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +126,12 @@ class LeaseDatabase(Protocol):
 
     def commit(self) -> None:
         """Make every recorded action durable; returns when it is."""
+
+    def take(self) -> Pending:
+        """The recorded actions, handed over to :meth:`write` (on another thread)."""
+
+    def write(self, batches: Iterable[Pending]) -> None:
+        """Make ``batches`` durable, in one transaction; returns when they are."""
 
     def save_counters(self, counters: Mapping[str, float]) -> None:
         """Keep the daemon's counters (written with the next commit)."""
@@ -221,32 +239,45 @@ class SQLiteLeaseDatabase:
         """Records written since the last commit."""
         return len(self._rows)
 
-    def commit(self) -> None:
-        if not self._rows and not self._client_rows and self._counters is None:
+    def take(self) -> Pending:
+        """What was recorded since the last take, handed over to be written (by :meth:`write`).
+
+        The daemon takes a batch's changes in its loop and writes them on its
+        writer thread, so the loop answers the next batch during the fsync.
+        """
+        pending = Pending(self._rows, self._client_rows, self._counters)
+        self._rows, self._client_rows, self._counters = [], {}, None
+        return pending
+
+    def write(self, batches: Iterable[Pending]) -> None:
+        """Write ``batches``, oldest first, in one transaction: durable when this returns."""
+        batches = [b for b in batches if b]
+        if not batches:
             return
         db = self.db
         db.execute("BEGIN IMMEDIATE")
         try:
-            if self._rows:
-                db.executemany(_UPSERT, self._rows)
-            if self._client_rows:
-                gone = [(k,) for k, a in self._client_rows.items() if a is None]
-                kept = [(k, a) for k, a in self._client_rows.items() if a is not None]
-                if gone:
-                    db.executemany("DELETE FROM clients WHERE client = ?", gone)
-                if kept:
-                    db.executemany("INSERT OR REPLACE INTO clients VALUES (?, ?)", kept)
-            if self._counters is not None:
-                db.executemany("INSERT OR REPLACE INTO counters VALUES (?, ?)",
-                               self._counters.items())
+            for batch in batches:
+                if batch.rows:
+                    db.executemany(_UPSERT, batch.rows)
+                if batch.clients:
+                    gone = [(k,) for k, a in batch.clients.items() if a is None]
+                    kept = [(k, a) for k, a in batch.clients.items() if a is not None]
+                    if gone:
+                        db.executemany("DELETE FROM clients WHERE client = ?", gone)
+                    if kept:
+                        db.executemany("INSERT OR REPLACE INTO clients VALUES (?, ?)", kept)
+                if batch.counters is not None:
+                    db.executemany("INSERT OR REPLACE INTO counters VALUES (?, ?)",
+                                   batch.counters.items())
             db.execute("COMMIT")
         except BaseException:
             if db.in_transaction:
                 db.execute("ROLLBACK")
             raise
-        self._rows.clear()
-        self._client_rows.clear()
-        self._counters = None
+
+    def commit(self) -> None:
+        self.write([self.take()])
 
     def close(self) -> None:
         try:
@@ -254,10 +285,3 @@ class SQLiteLeaseDatabase:
         finally:
             self.db.close()
 
-
-def records_by_state(records: Iterable[LeaseRecord]) -> dict[str, int]:
-    """How many records are in each lease state."""
-    out: dict[str, int] = {}
-    for record in records:
-        out[record.state.value] = out.get(record.state.value, 0) + 1
-    return out

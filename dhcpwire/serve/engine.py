@@ -70,7 +70,7 @@ from ..wire.errors import DecodeError, EncodeError
 from ..wire.message import Message
 from ..wire.options import Options
 from .classes import ClassTable
-from .database import LeaseDatabase, Stored
+from .database import LeaseDatabase, Pending, Stored
 from .metrics import Metrics, Sample
 
 __all__ = ["EVENTS", "NEEDED_OPTIONS", "Engine", "Outgoing", "drop_label", "log"]
@@ -84,6 +84,9 @@ EVENTS: Final[dict[type[LeaseAction], str]] = {
 _EVENT_KEYS: Final = {event: Metrics.key("dhcpwire_lease_events_total", event=event)
                       for event in EVENTS.values()}
 _HOLDS: Final = (LeaseOffered, LeaseCommitted, LeaseRenewed)
+_COMMITS: Final = Metrics.key("dhcpwire_database_commits_total")
+#: The lease log lines of a batch: (text, the JSON fields or None).
+Events = list[tuple[str, dict[str, object] | None]]
 #: The options the server reads from a client's message: one of these that is
 #: malformed is taken out (treated as absent). Others are never read.
 NEEDED_OPTIONS: Final = frozenset({
@@ -132,7 +135,7 @@ class Engine:
         self.structured_logs = structured_logs
         self._keys: dict[tuple[str, str | bytes | None], Sample] = {}
         #: the lease log lines (text, JSON fields) of the batch in hand
-        self._events: list[tuple[str, dict[str, object] | None]] = []
+        self._events: Events = []
         self._when_second = -1
         self._when_text = ""
         self.metrics = metrics if metrics is not None else Metrics()
@@ -325,18 +328,30 @@ class Engine:
                         self._lease(action, index, None)
 
     def commit(self) -> None:
-        """Make every recorded lease change durable (then the replies may go), and log them.
+        """Make every recorded lease change durable (then the replies may go), and log them."""
+        pending, events = self.detach()
+        self.database.write([pending])
+        self.written(events)
 
-        The lease events of a batch go to the log as one record whose message
-        has a line per event (the formatters of :mod:`.daemon` write each line
-        with its own time and level prefix, or as its own JSON object): one
-        record per batch costs a fraction of one per event.
+    def detach(self) -> tuple[Pending, Events]:
+        """The batch's lease changes and log lines, handed over to be written elsewhere.
+
+        The daemon writes them on its writer thread: ``database.write``, then
+        the replies, then :meth:`written`.
         """
-        self.database.commit()
-        self.metrics.add("dhcpwire_database_commits_total")
-        events = self._events
+        events, self._events = self._events, []
+        return self.database.take(), events
+
+    def written(self, events: Events) -> None:
+        """Log the lease events of a batch that is durable now.
+
+        They go to the log as one record whose message has a line per event
+        (the formatters of :mod:`.daemon` write each line with its own time
+        and level prefix, or as its own JSON object): one record per batch
+        costs a fraction of one per event.
+        """
+        self.metrics.inc(_COMMITS)
         if events:
-            self._events = []
             log.info("\n".join(text for text, _ in events), extra={"events": events})
 
     # -- gauges ---------------------------------------------------------------------------
