@@ -406,7 +406,7 @@ class OptionPlan:
 
     ``select(prl)`` is the list of (code, bytes) a reply carries for a
     parameter request list, memoised per distinct list (clients of one
-    kind send the same list).
+    kind send the same list); ``choose(prl)`` gives their codes too.
     """
 
     __slots__ = ("_always", "_cache", "values")
@@ -416,9 +416,16 @@ class OptionPlan:
     def __init__(self, values: dict[int, bytes], always: tuple[int, ...]) -> None:
         self.values = values
         self._always = always
-        self._cache: dict[bytes | None, tuple[tuple[int, bytes], ...]] = {}
+        self._cache: dict[bytes | None, tuple[tuple[tuple[int, bytes], ...],
+                                              tuple[int, ...]]] = {}
 
     def select(self, prl: bytes | None) -> tuple[tuple[int, bytes], ...]:
+        """The (code, value bytes) a reply carries for the parameter request list ``prl``."""
+        return self.choose(prl)[0]
+
+    def choose(self, prl: bytes | None,
+               ) -> tuple[tuple[tuple[int, bytes], ...], tuple[int, ...]]:
+        """:meth:`select`'s pairs, and their codes."""
         hit = self._cache.get(prl)
         if hit is not None:
             return hit
@@ -443,7 +450,7 @@ class OptionPlan:
             # server SHOULD NOT include the Router or Static Routes options."
             if CLASSLESS_STATIC_ROUTE in codes and CLASSLESS_STATIC_ROUTE in prl:
                 codes = [c for c in codes if c not in (ROUTER, STATIC_ROUTE)]
-        out = tuple((c, values[c]) for c in codes)
+        out = (tuple((c, values[c]) for c in codes), tuple(codes))
         if len(self._cache) >= self._CACHE_MAX:
             self._cache.clear()
         self._cache[prl] = out

@@ -15,7 +15,7 @@ Rules of this module:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from ipaddress import IPv4Address
 from itertools import product
 from typing import Final
@@ -142,7 +142,8 @@ _RULES: Final[dict[tuple[int | None, MessageType | None], ReplyRules]] = {
 
 
 def send(cx: Facts, *, kind: MessageType | None, yiaddr: IPv4Address, siaddr: IPv4Address,
-          sname: bytes, file: bytes, raw: dict[int, bytes], optional: list[int]) -> Action:
+          sname: bytes, file: bytes, raw: dict[int, bytes],
+          optional: Sequence[int]) -> Action:
     """Build the reply by table 3, fit it to the client's size, and decide its delivery.
 
     ``kind`` is the reply's type (``None``: a BOOTP reply). The header comes
@@ -182,7 +183,7 @@ def send(cx: Facts, *, kind: MessageType | None, yiaddr: IPv4Address, siaddr: IP
     header = rules.header(msg, yiaddr, siaddr, sname, file, flags)
     ciaddr, yiaddr = header[7], header[8]
     registry = cx.cfg.registry
-    optional = list(optional)
+    left: list[int] | None = None
     while True:
         reply = message_from_wire(*header, Options._make(raw, NO_TYPED, registry, None),
                                   None, ())
@@ -194,13 +195,15 @@ def send(cx: Facts, *, kind: MessageType | None, yiaddr: IPv4Address, siaddr: IP
                 break
             except MessageTooLarge:
                 pass
-        if not optional:
+        if left is None:
+            left = list(optional)
+        if not left:
             return Discard(reason=f"the reply does not fit in {limit} octets", message=msg)
         raw = dict(raw)
         # RFC 3046 section 2.2: "If a server is unable to copy a full Relay
         # Agent Information field into a response, it SHALL send the response
         # without the Relay Information Field".
-        del raw[optional.pop()]
+        del raw[left.pop()]
     hlen = msg.hlen
     row = _DELIVERY[(bootp, bool(cx.giaddr), nak, bool(int(ciaddr)),
                      bool(flags & BROADCAST_FLAG), not (0 < hlen <= 16 and int(yiaddr)))]
@@ -261,7 +264,7 @@ def grant(cx: Facts, kind: MessageType, address: int, lease_time: int | None,
             if len(cx.plan.times) < 256:  # a few distinct lease times, memoised
                 cx.plan.times[lease_time] = times
         raw.update(times)
-    chosen = options_for(cx, sp).select(cx.raw.get(PARAMETER_REQUEST_LIST))
+    chosen, codes = options_for(cx, sp).choose(cx.raw.get(PARAMETER_REQUEST_LIST))
     raw.update(chosen)
     if cx.cfg.forcerenew_nonce and FORCERENEW_NONCE_CAPABLE in cx.raw:
         if kind is OFFER:
@@ -287,9 +290,7 @@ def grant(cx: Facts, kind: MessageType, address: int, lease_time: int | None,
         # return an identical copy of the option to any client that sends it".
         raw[SUBNET_SELECTION] = cx.raw[SUBNET_SELECTION]
     echo(cx, raw)
-    optional: list[int] = [c for c, _ in chosen]
-    if RELAY_AGENT_INFORMATION in raw:
-        optional.insert(0, RELAY_AGENT_INFORMATION)
+    optional = (RELAY_AGENT_INFORMATION, *codes) if cx.relay is not None else codes
     return send(
         cx, kind=kind,
         # Section 4.3.5: for a DHCPINFORM the server "SHOULD NOT fill in 'yiaddr'".

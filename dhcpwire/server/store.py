@@ -174,20 +174,26 @@ class FreeQueue:
     entries than the pool has addresses, and any address can be taken out.
 
     Layout: most items come in time order and go to ``run``, a sorted run
-    (position -> item) with ``ends = [head, tail, last item appended]``; the
-    few that come late go to ``late``, a binary heap. ``where`` maps each
-    address to its run position, or to ``-1 - i`` for heap index ``i``.
-    Removing from the run leaves a gap that :meth:`pop` steps over once.
-    O(1) amortised for items in time order, O(log n) for late ones.
+    (position -> item) between ``ends = [head, tail]``; the few that come
+    late go to ``late``, a binary heap. ``where`` maps each address to its
+    run position, or to ``-1 - i`` for heap index ``i``. Removing from the
+    run leaves a gap that :meth:`pop` steps over once. O(1) amortised for
+    items in time order, O(log n) for late ones.
+
+    Two fields are not journaled, because an undone write leaves them where
+    the order of what :meth:`pop` gives is the same: ``tail`` (an undone
+    append leaves a gap) and ``last``, the largest item ever appended (the
+    run stays sorted as long as what is appended is no smaller).
     """
 
-    __slots__ = ("ends", "late", "run", "where")
+    __slots__ = ("ends", "last", "late", "run", "where")
 
     def __init__(self, items: list[tuple[float, int]] | None = None) -> None:
         items = sorted(items) if items else []
         self.run: dict[int, tuple[float, int]] = dict(enumerate(items))
         self.where: dict[int, int] = {address: i for i, (_, address) in enumerate(items)}
-        self.ends: list[Any] = [0, len(items), items[-1] if items else None]
+        self.ends: list[int] = [0, len(items)]
+        self.last: tuple[float, int] | None = items[-1] if items else None
         self.late: list[tuple[float, int]] = []
 
     def __len__(self) -> int:
@@ -205,6 +211,7 @@ class FreeQueue:
         new.run = dict(self.run)
         new.where = dict(self.where)
         new.ends = list(self.ends)
+        new.last = self.last
         new.late = list(self.late)
         return new
 
@@ -213,19 +220,17 @@ class FreeQueue:
         if address in self.where:
             self.remove(j, address)
         item = (at, address)
-        ends, where = self.ends, self.where
-        last = ends[2]
+        where = self.where
+        last = self.last
         if last is None or not item < last:
-            run = self.run
+            run, ends = self.run, self.ends
             tail = ends[1]
             j.append((run, tail, MISSING))
             run[tail] = item
             j.append((where, address, MISSING))
             where[address] = tail
-            j.append((ends, 1, tail))
             ends[1] = tail + 1
-            j.append((ends, 2, last))
-            ends[2] = item
+            self.last = item
             return
         late = self.late
         i = len(late)
