@@ -870,3 +870,45 @@ def test_config_rejects_what_the_rfcs_forbid(kwargs: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         ClientConfig(**kwargs)
 
+
+
+# -- option 54 missing from an ACK (restored from the flat suite's scenarios) -------------
+
+@pytest.mark.parametrize("where", ["rapid", "rebooting", "rebinding"])
+def test_ack_without_server_identifier_is_discarded_when_nobody_was_asked(where: str) -> None:
+    # Table 3 makes 'server identifier' MUST in a DHCPACK; without it a lease
+    # could not be renewed by unicast (table 4, RENEWING), and where the
+    # client asked no particular server there is nobody to stand in for it.
+    if where == "rapid":
+        h = Harness(config(rapid_commit=True))
+        h(Start(), 0.0)
+        h.timer()
+        message = ack(h.xid, server=None, extra={codes.RAPID_COMMIT: True})
+    elif where == "rebooting":
+        h = Harness(config())
+        h(Start(lease=bound().state.lease), 0.0)
+        h.timer()
+        message = ack(h.xid, server=None)
+    else:
+        h = bound()
+        h.timer(3150.0)
+        assert h.state.phase is State.REBINDING
+        message = ack(h.xid, server=None)
+    before = h.state
+    assert "option 54" in only(h.receive(message, h.now + 0.5), Discard).reason
+    assert h.state == before
+
+
+def test_ack_without_server_identifier_is_taken_from_the_server_asked() -> None:
+    # REQUESTING and RENEWING ask one server (option 54 of the OFFER, the
+    # lease's server): an ACK without option 54 is taken as that server's.
+    h = Harness(config())
+    h(Start(), 0.0)
+    h.timer()
+    h.receive(offer(h.xid), 0.5)
+    lease = only(h.receive(ack(h.xid, server=None), 0.6), Configure).lease
+    assert lease.server_identifier == S1
+    h.timer()
+    assert h.state.phase is State.RENEWING
+    lease = only(h.receive(ack(h.xid, server=None), 1801.0), Configure).lease
+    assert lease.server_identifier == S1
