@@ -57,7 +57,6 @@ __all__ = ["decode", "overload_mode"]
 
 _OPCODES: Final = {1: OpCode.BOOTREQUEST, 2: OpCode.BOOTREPLY}
 _OPS: Final = tuple(_OPCODES.get(v, v) for v in range(256))
-_NO_CODES: Final[set[int]] = set()  # never added to: only lenient scans add, to their own set
 _make_options = Options._make
 
 _HEADER: Final = struct.Struct("!BBBBIHH4s4s4s4s16s64s128s")
@@ -108,15 +107,18 @@ def decode(data: bytes, *, strict: bool = True,
         return _decode_bootp(data, strict)
 
     # The fast path: one loop over the options field for the common packet
-    # -- no repeated code, nothing truncated, END present, every length right
-    # and no value that needs a structural check (table row entry 0). PAD
-    # and END are the two codes whose row is None. Anything else leaves the
-    # loop for _careful(), which reads the packet again with the Reader and
-    # names each problem with its offset; running off the end shows as an
-    # IndexError. A property test holds this loop to the Reader's answers.
+    # -- no repeated code, nothing truncated, END present, and every value
+    # valid by its length alone (table row entry 0) or by its code's
+    # scanner (the entry itself: a wrong length has one that says False,
+    # and so has option 52 at every length, since it changes how the packet
+    # is read). PAD and END are the two codes whose row is None. Anything
+    # else leaves for _careful(), which reads the packet again with the
+    # Reader and names each problem with its offset; running off the end
+    # shows as an IndexError. Property tests hold this loop to the Reader's
+    # answers and each scanner to its codec's validate().
     raw: dict[int, bytes] = {}
+    typed = NO_TYPED
     table = registry.decode_table or registry.fast_table()
-    check: list[int] | None = None  # codes to validate fully (and option 52)
     i = 240
     try:
         while True:
@@ -127,35 +129,36 @@ def decode(data: bytes, *, strict: bool = True,
                     break
                 i += 1  # PAD
                 continue
-            length = data[i + 1]
             start = i + 2
-            i = start + length
+            i = start + data[i + 1]
             if code in raw:
                 raise _SlowPath
-            if row[length]:
-                if check is None:
-                    check = [code]
-                else:
-                    check.append(code)
-            raw[code] = data[start:i]
-    except (_SlowPath, IndexError):
+            scan = row[i - start]
+            if scan:
+                raw[code] = value = data[start:i]
+                ok = scan(value)  # type: ignore[operator]  # 0 is the only int entry
+                if ok is not True:
+                    if not ok:
+                        raise _SlowPath
+                    if typed is NO_TYPED:  # a codec from outside the package made it
+                        typed = {}
+                    typed[code] = ok[0]
+            else:
+                raw[code] = data[start:i]
+    except Exception:  # _SlowPath, IndexError, or a scanner's: the careful path says what
         i = -1
     tail = n - i - 1  # octets after END: RFC 2131 section 2 pads with zeros
     if i < 0 or hlen > _MAX_HLEN or not 0 < op < 3 or (tail and (
             tail >= _ZERO_TAILS_MAX or not data.endswith(_ZERO_TAILS[tail] or _zeros(tail)))):
         raw, typed, sname, file, defects = _careful(data, strict, registry)
     else:
+        defects = ()
         if sname_file == _ZERO192:
             sname = file = b""
         else:
             # RFC 2131 section 2: sname and file are "null terminated strings"
             sname = sname_file[:64].rstrip(b"\0")
             file = sname_file[64:].rstrip(b"\0")
-        if check is None:
-            typed, defects = NO_TYPED, ()
-        else:
-            typed, sname, file, defects = _finish(data, None if strict else [], registry, raw,
-                                                  check, _NO_CODES, sname, file)
     ci, yi, si, gi = _ADDRESSES.get(addresses) or _addresses(addresses)
     return message_from_wire(_OPS[op], htype, hlen, hops, xid, secs, flags, ci, yi, si, gi,
                              chaddr, sname, file, _make_options(raw, typed, registry, data),
@@ -297,8 +300,6 @@ def _finish(data: bytes, defects: list[Defect] | None, registry: Registry,
                     defects)
         # RFC 3396 section 5: "the optional parameters field, the file field,
         # and the sname field, in that order."
-        if truncated is _NO_CODES:
-            truncated = set()
         if more is None:
             more = {}
         if mode & 1:

@@ -21,6 +21,7 @@ from typing import Final
 
 from .constants import BOOTP_MIN_SIZE, DEFAULT_MAX_SIZE, MAGIC_COOKIE
 from .errors import EncodeError, MessageTooLarge
+from .message import ZERO_ADDRESS as ZERO
 from .message import Message
 from .options import Options
 from .reader import MAX_PORTION, overload_mode, tlv
@@ -35,11 +36,11 @@ _HEADER: Final = struct.Struct("!BBBBIHH4s4s4s4s16s64s128s")
 _HEADER_OUT: Final = struct.Struct("!BBBBIHHIIII16s64s128s")
 _OVERLOAD: Final = 52
 _RELAY_AGENT: Final = 82
-#: Codes encode() does not simply write where they stand: 52 (its own) and 82 (last).
-_NOT_PLAIN: Final = frozenset({_OVERLOAD, _RELAY_AGENT})
 _CODE_LENGTH: Final = struct.Struct("BB").pack
 #: IP (20) and UDP (8) headers: RFC 2131's 576 is an IP datagram size.
 _IP_UDP: Final = 28
+#: END and k octets of padding, by k.
+_ENDS: Final = tuple(b"\xff" + bytes(k) for k in range(BOOTP_MIN_SIZE - 240))
 
 
 def encode(message: Message, *, registry: Registry | None = None,
@@ -66,10 +67,13 @@ def encode(message: Message, *, registry: Registry | None = None,
     """
     m = message
     limit = DEFAULT_MAX_SIZE - _IP_UDP if max_size is None else max_size
+    ci, yi, si, gi = m.ciaddr, m.yiaddr, m.siaddr, m.giaddr
     try:
+        # the unset addresses are the shared 0.0.0.0 (decoded ones too): no call
         head = _HEADER_OUT.pack(
             m.op, m.htype, m.hlen, m.hops, m.xid, m.secs, m.flags,
-            m.ciaddr.__int__(), m.yiaddr.__int__(), m.siaddr.__int__(), m.giaddr.__int__(),
+            0 if ci is ZERO else ci.__int__(), 0 if yi is ZERO else yi.__int__(),
+            0 if si is ZERO else si.__int__(), 0 if gi is ZERO else gi.__int__(),
             m.chaddr, m.sname, m.file)
     except (struct.error, AttributeError, TypeError) as exc:
         raise EncodeError(f"bad header field: {exc}") from None
@@ -94,12 +98,14 @@ def encode(message: Message, *, registry: Registry | None = None,
                 raise MessageTooLarge(f"{len(out)} octets is over the maximum {max_size}")
             return out
 
-    parts: list[bytes] = []
+    # One join: the header, the cookie and the options; then END and the
+    # padding, once the size is known.
+    parts = [head, MAGIC_COOKIE]
     append = parts.append
     relay = b""
     for code, value in opts.raw_items():
         n = len(value)
-        if n <= MAX_PORTION and code not in _NOT_PLAIN:
+        if n <= MAX_PORTION and code != _RELAY_AGENT and code != _OVERLOAD:
             append(_CODE_LENGTH(code, n))
             append(value)
             continue
@@ -113,13 +119,11 @@ def encode(message: Message, *, registry: Registry | None = None,
             append(tlv(code, value))
     if relay:
         append(relay)
-    body = b"".join(parts)
-    size = 241 + len(body)
+    out = b"".join(parts)
+    size = len(out) + 1  # with END
     if size <= limit:
-        out = head + MAGIC_COOKIE + body + b"\xff"
-        if size < BOOTP_MIN_SIZE:
-            out += bytes(BOOTP_MIN_SIZE - size)
-        return out
+        # RFC 1542 section 3.1.1: padded to the 300-octet BOOTP minimum
+        return out + (_ENDS[BOOTP_MIN_SIZE - size] if size < BOOTP_MIN_SIZE else b"\xff")
     return _encode_overloaded(m, opts, relay, limit)
 
 

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from .errors import BadOptionValue, DecodeError, OptionValueError
 from .reader import collect_suboptions, locate, value_offset
-from .registry import Malformed, Registry
+from .registry import ENCODE_ERRORS, Malformed, Registry
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -56,6 +56,7 @@ D = TypeVar("D")
 __all__ = ["NO_TYPED", "OptionMap", "parse_suboptions"]
 
 _MISSING: Any = object()
+_new = object.__new__
 #: The typed-value cache of a freshly decoded OptionMap: shared, so it is
 #: never written to (``__getitem__`` replaces it before caching).
 NO_TYPED: dict[int, Any] = {}
@@ -82,19 +83,39 @@ class OptionMap(Mapping[int, Any]):
     #: Read-only.
     payload: bytes | None
 
-    def __init__(
-        self, values: Mapping[int, Any] | Iterable[tuple[int, Any]] = (), *,
-        registry: Registry,
-    ) -> None:
-        reg = registry
-        raw: dict[int, bytes] = {}
-        items = values.items() if isinstance(values, Mapping) else values
-        for code, value in items:
-            raw[code] = _encode_value(reg, code, value)
-        self._raw = raw
-        self._typed = NO_TYPED
-        self._registry = reg
-        self.payload = None
+    #: The registry a subclass uses when none is given (:class:`~dhcpwire.Options`:
+    #: the option table); an OptionMap itself needs one.
+    default_registry: Registry | None = None
+
+    if TYPE_CHECKING:
+        def __init__(
+            self, values: Mapping[int, Any] | Iterable[tuple[int, Any]] = (), *,
+            registry: Registry,
+        ) -> None: ...
+    else:
+        def __init__(self, values=(), *, registry=None):
+            # each value encoded once, by the registry's function for its
+            # code, and kept as bytes (the hot half of every message built)
+            reg = self.default_registry if registry is None else registry
+            if reg is None:
+                raise TypeError(f"{type(self).__name__}() needs a registry")
+            encoders = reg.encoders or reg.encoder_table()
+            raw = {}
+            items = values.items() if type(values) is dict or isinstance(values, Mapping) \
+                else values
+            for code, value in items:
+                try:
+                    raw[code] = encoders[code](value)
+                except ENCODE_ERRORS as exc:
+                    raise reg.value_error(code, exc) from None
+                except KeyError as exc:  # not a code 0-255, or a codec's own bug
+                    if code in encoders:
+                        raise
+                    raise reg.value_error(code, exc) from None
+            self._raw = raw
+            self._typed = NO_TYPED
+            self._registry = reg
+            self.payload = None
 
     @classmethod
     def from_raw(
@@ -123,7 +144,7 @@ class OptionMap(Mapping[int, Any]):
         were decoded from, or ``None``. Nothing is checked: the decoder and
         the server's reply builder, its callers, make the parts right.
         """
-        self = cls.__new__(cls)
+        self = _new(cls)
         self._raw = raw
         self._typed = typed
         self._registry = registry
@@ -140,15 +161,17 @@ class OptionMap(Mapping[int, Any]):
         """The typed value of ``code``: with a constant of :mod:`dhcpwire.codes`
         (an :class:`~dhcpwire.codes.OptionCode`), of that option's type for a
         type checker too; with a plain ``int``, ``Any``."""
-        value = self._typed.get(code, _MISSING)
+        typed = self._typed
+        value = typed.get(code, _MISSING)
         if value is not _MISSING:
             return value
         raw = self._raw[code]
-        wire = self.payload
         try:
-            if wire is not None:
-                # decoded: lengths and structure are already validated
-                dec = self._registry.decoder(code)
+            if self.payload is not None:
+                # decoded: lengths and structure are already validated, so the
+                # registry's function for validated bytes (None: unknown code)
+                reg = self._registry
+                dec = (reg.decoders or reg.decoder_table())[code]
                 value = raw if dec is None else dec(raw)
             else:
                 spec = self._registry.get(code)
@@ -158,7 +181,6 @@ class OptionMap(Mapping[int, Any]):
         except Exception as exc:  # a codec's own bug is reported as the bytes' defect
             raise self._error(code, BadOptionValue,
                               f"its codec raised {type(exc).__name__}: {exc}", 0) from exc
-        typed = self._typed
         if typed is NO_TYPED:
             self._typed = {code: value}
         else:
@@ -238,7 +260,7 @@ class OptionMap(Mapping[int, Any]):
     def set(self, code: int, value: Any) -> Self:
         """A new OptionMap with ``code`` set to the typed ``value`` (kept in place, or appended)."""
         raw = dict(self._raw)
-        raw[code] = _encode_value(self._registry, code, value)
+        raw.update(OptionMap(((code, value),), registry=self._registry)._raw)
         typed = {c: v for c, v in self._typed.items() if c != code}
         return self._make(raw, typed or NO_TYPED, self._registry, None)
 
@@ -259,8 +281,7 @@ class OptionMap(Mapping[int, Any]):
     def update(self, values: Mapping[int, Any]) -> Self:
         """A new OptionMap with every typed value of ``values`` set."""
         raw = dict(self._raw)
-        for code, value in values.items():
-            raw[code] = _encode_value(self._registry, code, value)
+        raw.update(OptionMap(values, registry=self._registry)._raw)
         typed = {c: v for c, v in self._typed.items() if c not in values}
         return self._make(raw, typed or NO_TYPED, self._registry, None)
 
@@ -274,28 +295,6 @@ class OptionMap(Mapping[int, Any]):
             return parse_suboptions(self._raw[code], space)
         except Malformed as exc:
             raise self._error(code, exc.kind, exc.message, exc.at) from None
-
-
-def _encode_value(registry: Registry, code: int, value: Any) -> bytes:
-    spec = registry.get(code)
-    if spec is None:
-        if type(code) is not int and not isinstance(code, int):
-            raise OptionValueError(f"option codes are ints, not {type(code).__name__}")
-        if not 0 <= code <= 255 or code in registry.reserved:
-            raise OptionValueError("not an option code that can carry a value", option=code)
-        if isinstance(value, (bytes, bytearray, memoryview)):
-            return bytes(value)
-        raise OptionValueError(
-            f"option {code} is not in the {registry.space!r} registry, so its value must be "
-            f"bytes, not {type(value).__name__}", option=code)
-    try:
-        raw = spec.codec.encode(value)
-    except (TypeError, ValueError, OverflowError, AttributeError) as exc:
-        raise OptionValueError(f"bad value for {spec.name}: {exc}", option=code) from None
-    why = registry.length_error(code, len(raw))
-    if why is not None:
-        raise OptionValueError(f"bad value for {spec.name}: {why}", option=code)
-    return raw
 
 
 def parse_suboptions(data: bytes, space: Registry) -> OptionMap:

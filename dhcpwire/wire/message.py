@@ -10,9 +10,10 @@ Rules of this module:
   than 16 octets is zero-padded, ``sname``/``file`` lose trailing NULs (the
   wire pads them with NULs again), ``options`` may be a plain mapping of
   typed values.
-* :func:`message_from_wire` is the one package-internal constructor, for
-  the decoder (and the server's replies): it skips validation, since the
-  header struct already guarantees every size.
+* :func:`message_from_wire` is the one package-internal constructor: the
+  public constructor calls it once every field is validated, and the
+  decoder (and the server's replies) call it directly, since the header
+  struct already guarantees every size.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
+from .codecs.common import ZERO_ADDRESS as _ZERO
 from .constants import BROADCAST_FLAG, MessageType, OpCode
 from .errors import Defect
 from .options import Options
@@ -30,7 +32,7 @@ from .options import Options
 __all__ = ["ZERO_ADDRESS", "Message"]
 
 #: 0.0.0.0, the value of every unset address field.
-ZERO_ADDRESS = IPv4Address(0)
+ZERO_ADDRESS: Final = _ZERO
 _EMPTY = Options.from_raw({})
 _CHADDR_ZERO = bytes(16)
 _set = object.__setattr__
@@ -81,8 +83,40 @@ def _text_field(name: str, value: object, size: int) -> bytes:
     return data.rstrip(b"\0")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Message:
+class _Fields:
+    """The slots of a :class:`Message`, in a base class of their own.
+
+    ``Message`` declares no slots itself (the dataclass machinery leaves out
+    the ones a base already has), so an instance of this class becomes a
+    ``Message`` by ``__class__`` assignment, from a base to its subclass of
+    the same layout (the cheapest case CPython checks). Only
+    :func:`message_from_wire` makes one: it writes the slots plainly, then
+    the object is an ordinary, frozen ``Message``.
+    """
+
+    __slots__ = (
+        "chaddr",
+        "ciaddr",
+        "defects",
+        "file",
+        "flags",
+        "giaddr",
+        "hlen",
+        "hops",
+        "htype",
+        "op",
+        "options",
+        "secs",
+        "siaddr",
+        "sname",
+        "vend",
+        "xid",
+        "yiaddr",
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, init=False)
+class Message(_Fields):
     """A DHCP (or BOOTP) message.
 
     >>> from dhcpwire import Message, MessageType, MESSAGE_TYPE
@@ -114,8 +148,8 @@ class Message:
     defects: tuple[Defect, ...] = field(default=(), compare=False)
 
     if TYPE_CHECKING:
-        # What a type checker sees of the generated __init__: the convenient
-        # forms __post_init__ normalises (a mapping of typed option values,
+        # What a type checker sees of the constructor (__new__ below): the
+        # convenient forms it normalises (a mapping of typed option values,
         # address strings) are accepted; the fields themselves hold the
         # normalised values.
         def __init__(
@@ -127,55 +161,63 @@ class Message:
             options: Options | Mapping[int, Any] = ..., vend: bytes | None = ...,
             defects: tuple[Defect, ...] = ...,
         ) -> None: ...
-
-    def __post_init__(self) -> None:
-        # Unrolled: a server builds a Message per reply, so this is hot.
-        op, htype, hlen, hops = self.op, self.htype, self.hlen, self.hops
-        xid, secs, flags = self.xid, self.secs, self.flags
-        if (type(op) is not int and not _is_int(op)) or not 0 <= op <= 255:
-            _bad_int("op", op, 8)
-        if (type(htype) is not int and not _is_int(htype)) or not 0 <= htype <= 255:
-            _bad_int("htype", htype, 8)
-        if (type(hlen) is not int and not _is_int(hlen)) or not 0 <= hlen <= 255:
-            _bad_int("hlen", hlen, 8)
-        if (type(hops) is not int and not _is_int(hops)) or not 0 <= hops <= 255:
-            _bad_int("hops", hops, 8)
-        if (type(xid) is not int and not _is_int(xid)) or not 0 <= xid <= 0xFFFFFFFF:
-            _bad_int("xid", xid, 32)
-        if (type(secs) is not int and not _is_int(secs)) or not 0 <= secs <= 0xFFFF:
-            _bad_int("secs", secs, 16)
-        if (type(flags) is not int and not _is_int(flags)) or not 0 <= flags <= 0xFFFF:
-            _bad_int("flags", flags, 16)
-        if type(op) is not OpCode:
-            _set(self, "op", _OPCODES.get(op, op))
-        if type(self.ciaddr) is not IPv4Address:
-            _set(self, "ciaddr", _address("ciaddr", self.ciaddr))
-        if type(self.yiaddr) is not IPv4Address:
-            _set(self, "yiaddr", _address("yiaddr", self.yiaddr))
-        if type(self.siaddr) is not IPv4Address:
-            _set(self, "siaddr", _address("siaddr", self.siaddr))
-        if type(self.giaddr) is not IPv4Address:
-            _set(self, "giaddr", _address("giaddr", self.giaddr))
-        chaddr = self.chaddr
-        if type(chaddr) is not bytes or len(chaddr) != 16:
-            _set(self, "chaddr", _chaddr(chaddr))
-        sname, file = self.sname, self.file
-        if type(sname) is not bytes or (sname and (len(sname) > 64 or sname[-1] == 0)):
-            _set(self, "sname", _text_field("sname", sname, 64))
-        if type(file) is not bytes or (file and (len(file) > 128 or file[-1] == 0)):
-            _set(self, "file", _text_field("file", file, 128))
-        if type(self.options) is not Options:
-            if isinstance(self.options, Options):
-                pass
-            elif isinstance(self.options, Mapping):
-                _set(self, "options", Options(self.options))
-            else:
-                raise TypeError("options must be an Options or a mapping of code to value")
-        if self.vend is not None:
-            if not isinstance(self.vend, bytes):
-                _set(self, "vend", bytes(self.vend))
-            if len(self.options):
-                raise ValueError("a BOOTP message without the cookie (vend set) has no options")
+    else:
+        def __new__(cls, *, op=OpCode.BOOTREQUEST, htype=1, hlen=6, hops=0, xid=0, secs=0,
+                    flags=0, ciaddr=ZERO_ADDRESS, yiaddr=ZERO_ADDRESS, siaddr=ZERO_ADDRESS,
+                    giaddr=ZERO_ADDRESS, chaddr=_CHADDR_ZERO, sname=b"", file=b"",
+                    options=_EMPTY, vend=None, defects=()):
+            # Validates and normalises every field, then builds the message
+            # with the one internal constructor, message_from_wire() -- a
+            # frozen dataclass's own __init__ sets each of the 17 fields
+            # through object.__setattr__, which costs more than all of this.
+            # Unrolled, with the common types tested first: a server builds
+            # a Message per reply, so this is hot.
+            if type(op) is not OpCode:
+                if (type(op) is not int and not _is_int(op)) or not 0 <= op <= 255:
+                    _bad_int("op", op, 8)
+                op = _OPCODES.get(op, op)
+            if (type(htype) is not int and not _is_int(htype)) or not 0 <= htype <= 255:
+                _bad_int("htype", htype, 8)
+            if (type(hlen) is not int and not _is_int(hlen)) or not 0 <= hlen <= 255:
+                _bad_int("hlen", hlen, 8)
+            if (type(hops) is not int and not _is_int(hops)) or not 0 <= hops <= 255:
+                _bad_int("hops", hops, 8)
+            if (type(xid) is not int and not _is_int(xid)) or not 0 <= xid <= 0xFFFFFFFF:
+                _bad_int("xid", xid, 32)
+            if (type(secs) is not int and not _is_int(secs)) or not 0 <= secs <= 0xFFFF:
+                _bad_int("secs", secs, 16)
+            if (type(flags) is not int and not _is_int(flags)) or not 0 <= flags <= 0xFFFF:
+                _bad_int("flags", flags, 16)
+            if type(ciaddr) is not IPv4Address:
+                ciaddr = _address("ciaddr", ciaddr)
+            if type(yiaddr) is not IPv4Address:
+                yiaddr = _address("yiaddr", yiaddr)
+            if type(siaddr) is not IPv4Address:
+                siaddr = _address("siaddr", siaddr)
+            if type(giaddr) is not IPv4Address:
+                giaddr = _address("giaddr", giaddr)
+            if type(chaddr) is not bytes or len(chaddr) != 16:
+                chaddr = _chaddr(chaddr)
+            if type(sname) is not bytes or (sname and (len(sname) > 64 or sname[-1] == 0)):
+                sname = _text_field("sname", sname, 64)
+            if type(file) is not bytes or (file and (len(file) > 128 or file[-1] == 0)):
+                file = _text_field("file", file, 128)
+            if type(options) is not Options and not isinstance(options, Options):
+                if not isinstance(options, Mapping):
+                    raise TypeError("options must be an Options or a mapping of code to value")
+                options = Options(options)
+            if vend is not None:
+                if not isinstance(vend, bytes):
+                    vend = bytes(vend)
+                if len(options):
+                    raise ValueError("a BOOTP message without the cookie (vend set) has no "
+                                     "options")
+            if cls is not Message:  # a subclass: its own layout, set field by field
+                return _subclassed(cls, (op, htype, hlen, hops, xid, secs, flags, ciaddr, yiaddr,
+                                         siaddr, giaddr, chaddr, sname, file, options, vend,
+                                         defects))
+            return message_from_wire(op, htype, hlen, hops, xid, secs, flags, ciaddr, yiaddr,
+                                     siaddr, giaddr, chaddr, sname, file, options, vend, defects)
 
     # -- conveniences ----------------------------------------------------------
     @property
@@ -217,18 +259,14 @@ class Message:
         return f"DHCP{name} xid=0x{self.xid:08x} chaddr={self.hwaddr}"
 
 
-class _Unfrozen:
-    """A :class:`Message` under construction: exactly the same slots, so it is
-    written plainly and then becomes a ``Message`` by ``__class__``
-    assignment (allowed between classes with the same slot layout); from
-    then on it is an ordinary, frozen ``Message``. Only
-    :func:`message_from_wire` uses it.
-    """
-
-    __slots__ = Message.__slots__
-
-
 _new = object.__new__
+
+
+def _subclassed(cls: type[Message], values: tuple[Any, ...]) -> Message:
+    m = _new(cls)
+    for f, value in zip(dataclasses.fields(Message), values, strict=True):
+        _set(m, f.name, value)
+    return m
 
 
 def message_from_wire(
@@ -237,16 +275,16 @@ def message_from_wire(
     chaddr: bytes, sname: bytes, file: bytes, options: Options, vend: bytes | None,
     defects: tuple[Defect, ...],
 ) -> Message:
-    """The package-internal constructor of :class:`Message`: the one way to
-    build a message without validation, for the decoder and the server's
-    reply builder, whose fields are right by construction (each has its
-    type, and its size or range).
+    """The package-internal constructor of :class:`Message`, without
+    validation: for ``Message(...)`` once it has validated the fields, and
+    for the decoder and the server's reply builder, whose fields are right
+    by construction (each has its type, and its size or range).
 
     A frozen dataclass sets each field through ``object.__setattr__``, which
     costs about as much as the rest of decoding; this writes the slots of a
-    same-layout unfrozen object and then makes it a ``Message``.
+    :class:`_Fields` and then makes it a ``Message``.
     """
-    m: Any = _new(_Unfrozen)
+    m: Any = _new(_Fields)
     m.op = op
     m.htype = htype
     m.hlen = hlen

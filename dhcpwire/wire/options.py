@@ -42,12 +42,13 @@ class Options(OptionMap):
     """
 
     __slots__ = ()
+    default_registry = DEFAULT_REGISTRY
 
-    def __init__(
-        self, values: Mapping[int, Any] | Iterable[tuple[int, Any]] = (), *,
-        registry: Registry | None = None,
-    ) -> None:
-        super().__init__(values, registry=DEFAULT_REGISTRY if registry is None else registry)
+    if TYPE_CHECKING:
+        def __init__(
+            self, values: Mapping[int, Any] | Iterable[tuple[int, Any]] = (), *,
+            registry: Registry | None = None,
+        ) -> None: ...
 
     @classmethod
     def from_raw(

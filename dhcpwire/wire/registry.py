@@ -21,23 +21,37 @@ Rules of this module:
   ``decode`` at once and keeps the result, so whatever it raises is a
   :class:`~dhcpwire.errors.DecodeError` (strict) or a defect (lenient) of
   ``decode()``, never a surprise when the value is read.
-* Other modules read a registry through its methods only; the decoder's
-  tables (:meth:`Registry.length_table`, :meth:`Registry.fast_table`) and
-  the per-code functions (:meth:`Registry.checker`, :meth:`Registry.decoder`)
-  are computed once per registry.
+* Other modules read a registry through its methods and its documented
+  read-only attributes only. Everything the hot paths need is computed once
+  per option spec, not once per value: the decoder's tables
+  (:meth:`Registry.length_table`, :meth:`Registry.fast_table`) and, per
+  code, the functions :attr:`Registry.scanners` (the fast strict check),
+  :attr:`Registry.decoders` (validated bytes to a typed value) and
+  :attr:`Registry.encoders` (a typed value to bytes), each made on first
+  use of its code and specialised by the codec's parameters.
+* A fast function never decides alone what the careful path would decide
+  otherwise: a scanner may only say "valid" where the codec's own
+  ``validate`` agrees (a property test holds each scanner to it) and sends
+  everything else to the careful path, which names the problem.
 """
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Final, Generic, TypeVar
 
-from .errors import BadOptionLength, BadOptionValue, DecodeError, OptionClash
+from .errors import BadOptionLength, BadOptionValue, DecodeError, OptionClash, OptionValueError
 
-__all__ = ["Codec", "Malformed", "OptionSpec", "Registry", "trusted"]
+__all__ = ["ENCODE_ERRORS", "Codec", "Malformed", "OptionSpec", "Registry", "Scanner", "trusted"]
 
 T = TypeVar("T")
+
+#: What a scanner returns: True (valid, nothing to keep), False (not sure:
+#: ask the careful path), or a 1-tuple holding the typed value a codec from
+#: outside the package made (the decoder keeps it).
+Scanner = Callable[[bytes], "bool | tuple[Any]"]
 
 
 class Malformed(Exception):
@@ -109,6 +123,56 @@ class Codec(Generic[T]):
             raise Malformed(why, 0, BadOptionLength)
         return self.decode(raw)
 
+    # -- package-internal: the per-spec functions a registry precomputes ------
+    # The registry asks the codecs of this package (see trusted()) for these,
+    # once per option spec; a codec from elsewhere is used through decode and
+    # encode alone. Overrides specialise them by the codec's parameters.
+
+    def scanner(self) -> Callable[[bytes], bool] | None:
+        """A function that says, building nothing, whether value bytes that
+        passed the length rule are valid: True only where :meth:`validate`
+        accepts them; False (or any exception) when not, or when not sure --
+        the strict decoder then reads the packet on its careful path, which
+        asks :meth:`validate`. ``None`` when the length rule decides alone
+        (a codec that is not ``structured``)."""
+        if not self.structured:
+            return None
+        validate = self.validate
+
+        def scan(raw: bytes) -> bool:
+            validate(raw)
+            return True
+        return scan
+
+    def value_decoder(self) -> Callable[[bytes], T]:
+        """:meth:`decode` for bytes the strict decoder has validated (length
+        rule, and :meth:`validate` when ``structured``): it may skip checks."""
+        return self.decode
+
+    def value_encoder(self) -> Callable[[Any], bytes]:
+        """:meth:`encode` followed by the length rule: value bytes that meet
+        the rule, or ``TypeError``/``ValueError`` (an override that knows
+        its output meets the rule skips the check)."""
+        encode, check = self.encode, self.check_length
+        if (self.max_len is None and self.multiple == 1
+                and type(self).check_length is Codec.check_length):
+            low = self.min_len  # the one rule there is to break
+
+            def encode_long_enough(value: Any) -> bytes:
+                raw = encode(value)
+                if len(raw) < low:
+                    raise ValueError(check(len(raw)))
+                return raw
+            return encode_long_enough
+
+        def encode_checked(value: Any) -> bytes:
+            raw = encode(value)
+            why = check(len(raw))
+            if why is not None:
+                raise ValueError(why)
+            return raw
+        return encode_checked
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
@@ -126,6 +190,38 @@ def _checker(codec: Codec[Any]) -> Callable[[bytes], object]:
     # trusted codecs validate with their cheap structural walk; a user's codec
     # is decoded (and the decoder keeps what it made)
     return codec.validate if trusted(codec) else codec.decode
+
+
+def _valid(raw: bytes) -> bool:
+    return True
+
+
+#: The scanner of a wrong length: says False, so the careful path names it.
+_wrong: Final[Scanner] = frozenset[bytes]().__contains__
+
+
+def _keeping(decode: Callable[[bytes], Any]) -> Scanner:
+    """The scanner of a codec from outside the package: it decodes, and the
+    value it made is kept (so that reading it later cannot raise)."""
+    def scan(raw: bytes) -> tuple[Any]:
+        return (decode(raw),)
+    return scan
+
+
+class _PerCode(dict[int, Any]):
+    """code -> a function made by ``make(code)`` on first use, then kept: the
+    registry's per-code tables fill as codes are met, so that building a
+    registry (the option table at import time) makes none of them."""
+
+    __slots__ = ("_make",)
+
+    def __init__(self, make: Callable[[int], Any]) -> None:
+        super().__init__()
+        self._make = make
+
+    def __missing__(self, code: int) -> Any:
+        made = self[code] = self._make(code)
+        return made
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,8 +253,8 @@ class Registry:
     (PAD and END in the DHCP space).
     """
 
-    __slots__ = ("_by_code", "_by_name", "_checkers", "_concat", "_decoders", "_lengths",
-                 "_rules", "decode_table", "reserved", "space")
+    __slots__ = ("_by_code", "_by_name", "_checkers", "_concat", "_lengths", "_rows", "_rules",
+                 "decode_table", "decoders", "encoders", "reserved", "scanners", "space")
 
     def __init__(
         self, specs: Iterable[OptionSpec[Any]] = (), *, space: str = "dhcp",
@@ -186,13 +282,63 @@ class Registry:
             for c, s in by_code.items()
         }
         self._lengths: list[bytes] | None = None
+        self._rows: tuple[tuple[Scanner | int, ...], ...] | None = None
         #: Package-internal, read by the decoder's hot loop: :meth:`fast_table`
         #: once it has been built, ``None`` before (read-only).
-        self.decode_table: tuple[tuple[int, ...] | None, ...] | None = None
-        self._decoders = {c: s.codec.decode for c, s in by_code.items()}
+        self.decode_table: tuple[tuple[Scanner | int, ...] | None, ...] | None = None
         self._checkers = {c: _checker(s.codec) for c, s in by_code.items()
                           if s.codec.structured or not trusted(s.codec)}
         self._concat = frozenset(c for c, s in by_code.items() if not s.codec.concatenates)
+        #: Package-internal, read-only: code -> the strict decoder's fast check
+        #: of value bytes whose length is right (see :data:`Scanner`), for
+        #: the codes whose :meth:`length_table` entry is 2 (for the others,
+        #: a function that says True).
+        self.scanners: dict[int, Scanner] = _PerCode(self._scanner)
+        #: Package-internal, read-only: code (0-255) -> a function from
+        #: *validated* value bytes to the typed value; ``None`` for a code not
+        #: defined here. Empty until :meth:`decoder_table` fills it.
+        self.decoders: dict[int, Callable[[bytes], Any] | None] = {}
+        #: Package-internal, read-only: code (0-255) -> a function from a
+        #: typed value to value bytes that meet the code's length rule. For
+        #: a value it cannot encode it raises one of :data:`ENCODE_ERRORS`,
+        #: which the caller turns into an OptionValueError with
+        #: :meth:`value_error` (for a code not defined here, anything but
+        #: bytes is refused). Empty until :meth:`encoder_table` fills it.
+        self.encoders: dict[int, Callable[[Any], bytes]] = {}
+
+    def decoder_table(self) -> dict[int, Callable[[bytes], Any] | None]:
+        """:attr:`decoders`, filled for every code on first use (plain dicts
+        are the cheapest lookup on the hot paths)."""
+        if not self.decoders:
+            self.decoders.update({code: self._decoder(code) for code in range(256)})
+        return self.decoders
+
+    def encoder_table(self) -> dict[int, Callable[[Any], bytes]]:
+        """:attr:`encoders`, filled for every code on first use."""
+        if not self.encoders:
+            self.encoders.update({code: self._encoder(code) for code in range(256)})
+        return self.encoders
+
+    def _scanner(self, code: int) -> Scanner:
+        spec = self._by_code.get(code)
+        if spec is None:
+            return _valid
+        if not trusted(spec.codec):
+            return _keeping(spec.codec.decode)
+        return spec.codec.scanner() or _valid
+
+    def _decoder(self, code: int) -> Callable[[bytes], Any] | None:
+        spec = self._by_code.get(code)
+        if spec is None:
+            return None
+        return spec.codec.value_decoder() if trusted(spec.codec) else spec.codec.decode
+
+    def _encoder(self, code: int) -> Callable[[Any], bytes]:
+        spec = self._by_code.get(code)
+        if spec is None:
+            return _raw_encoder(self, code)
+        codec = spec.codec
+        return codec.value_encoder() if trusted(codec) else Codec.value_encoder(codec)
 
     def checker(self, code: int) -> Callable[[bytes], object] | None:
         """What a strict decoder runs on the value bytes of ``code`` once their
@@ -202,8 +348,20 @@ class Registry:
         return self._checkers.get(code)
 
     def decoder(self, code: int) -> Callable[[bytes], Any] | None:
-        """The codec's ``decode`` for ``code``; ``None`` for a code not defined here."""
-        return self._decoders.get(code)
+        """The function from validated value bytes of ``code`` to its typed
+        value; ``None`` for a code not defined here."""
+        return self.decoder_table().get(code)
+
+    def value_error(self, code: int, exc: Exception) -> OptionValueError:
+        """The :class:`~dhcpwire.errors.OptionValueError` for ``exc``, raised by
+        :attr:`encoders` ``[code]`` (itself, when it is one already)."""
+        if isinstance(exc, OptionValueError):
+            return exc
+        if type(code) is not int and not isinstance(code, int):
+            return OptionValueError(f"option codes are ints, not {type(code).__name__}")
+        if not 0 <= code <= 255:
+            return OptionValueError("not an option code that can carry a value", option=code)
+        return OptionValueError(f"bad value for {self.name(code)}: {exc}", option=code)
 
     def concatenates(self, code: int) -> bool:
         """Whether instances of ``code`` concatenate (RFC 3396 section 7):
@@ -230,19 +388,35 @@ class Registry:
             table = self._lengths = [self._length_row(c) for c in range(256)]
         return table
 
-    def fast_table(self) -> tuple[tuple[int, ...] | None, ...]:
-        """For the decoder's hot loop: :meth:`length_table` as tuples (indexing
-        a tuple is the cheapest lookup CPython has), identical rows shared,
-        ``None`` for PAD (0) and END (255), and option overload (52) marked
-        for a full check at every length (it changes how the packet is read).
-        """
+    def scan_table(self) -> tuple[tuple[Scanner | int, ...], ...]:
+        """By code then value length (< 256): 0 when the length alone says
+        the value is valid, else the code's scanner (see :data:`Scanner`);
+        a wrong length has a scanner that says False. Rows are tuples
+        (indexing a tuple is the cheapest lookup CPython has), identical
+        rows shared. For walks of a sub-option space, where every code is
+        an ordinary code; the options field's is :meth:`fast_table`."""
+        rows = self._rows
+        if rows is None:
+            shared: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+            made = []
+            for code, lengths in enumerate(self.length_table()):
+                scan = self.scanners[code] if 2 in lengths else _valid
+                row = tuple(_wrong if flag == 1 else scan if flag == 2 else 0
+                            for flag in lengths)
+                made.append(shared.setdefault(row, row))
+            rows = self._rows = tuple(made)
+        return rows
+
+    def fast_table(self) -> tuple[tuple[Scanner | int, ...] | None, ...]:
+        """For the decoder's hot loop: :meth:`scan_table`, with ``None`` for
+        the rows of PAD (0) and END (255), and option overload (52) saying
+        False at every length, so that a packet that has it is read on the
+        careful path (it changes how the packet is read)."""
         fast = self.decode_table
         if fast is None:
-            shared: dict[bytes, tuple[int, ...]] = {}
-            rows: list[tuple[int, ...] | None] = [
-                shared.setdefault(row, tuple(row)) for row in self.length_table()]
+            rows: list[tuple[Scanner | int, ...] | None] = list(self.scan_table())
             rows[0] = rows[255] = None
-            rows[52] = (2,) * 256
+            rows[52] = (_wrong,) * 256
             fast = self.decode_table = tuple(rows)
         return fast
 
@@ -300,6 +474,30 @@ class Registry:
 
     def __repr__(self) -> str:
         return f"<Registry {self.space!r} with {len(self._by_code)} options>"
+
+
+#: What an encoder raises for a value it cannot represent (``struct.error``
+#: from the struct-based ones; OptionValueError is a ValueError), which the
+#: caller turns into an OptionValueError naming the option
+#: (:meth:`Registry.value_error`).
+ENCODE_ERRORS: Final = (TypeError, ValueError, OverflowError, AttributeError, struct.error)
+
+
+def _raw_encoder(registry: Registry, code: int) -> Callable[[Any], bytes]:
+    """The encoder of a code the registry does not define: bytes only."""
+    if code in registry.reserved:
+        def reserved(value: Any) -> bytes:
+            raise OptionValueError("not an option code that can carry a value", option=code)
+        return reserved
+    space = registry.space
+
+    def raw_bytes(value: Any) -> bytes:
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            return bytes(value)
+        raise OptionValueError(
+            f"option {code} is not in the {space!r} registry, so its value must be "
+            f"bytes, not {type(value).__name__}", option=code)
+    return raw_bytes
 
 
 def _add(

@@ -3,7 +3,9 @@
 Rules of this module:
 
 * Decoded address objects are shared through a bounded cache (:func:`ip4`),
-  since a server sees the same few thousand addresses again and again.
+  since a server sees the same few thousand addresses again and again; the
+  codecs keep other immutable values that real traffic repeats in caches
+  of the same kind (:class:`ValueCache`).
 * The value classes of structured options (:mod:`dhcpwire.wire.values`, a
   dozen dataclasses that take ~4 ms to create) are imported on first use:
   each codec module binds ``_v`` to :func:`lazy_values`, which puts the real
@@ -13,13 +15,14 @@ Rules of this module:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from ipaddress import IPv4Address
 from typing import Any, Final
 
 from ..errors import BadOptionLength
 from ..registry import Codec, Malformed
 
-__all__ = ["as_tuple", "ip4", "lazy_values", "packed", "raise_length"]
+__all__ = ["ZERO_ADDRESS", "ValueCache", "as_tuple", "ip4", "lazy_values", "packed", "raise_length"]
 
 
 class _LazyValues:
@@ -43,18 +46,34 @@ def lazy_values(namespace: dict[str, Any]) -> Any:
     return _LazyValues(namespace)
 
 
-_IP_CACHE: dict[bytes, IPv4Address] = {}
-_IP_CACHE_MAX: Final = 1 << 16
+class ValueCache(dict[Any, Any]):
+    """A bounded cache of immutable typed values by their wire bytes: reading
+    a value that is in it is one C-level dict lookup (``cache.get`` or
+    ``cache[key]``, :meth:`__missing__` making what is not there yet).
 
+    For values that real traffic repeats -- addresses, address lists,
+    routes, search lists: a server's configuration, seen by every client
+    and in every reply -- and that are immutable, so that sharing one is
+    invisible. Cleared when full, so memory stays bounded whatever a peer
+    sends.
+    """
 
-def ip4(packed: bytes) -> IPv4Address:
-    """The :class:`IPv4Address` for 4 packed octets, from a bounded cache."""
-    addr = _IP_CACHE.get(packed)
-    if addr is None:
-        if len(_IP_CACHE) >= _IP_CACHE_MAX:
-            _IP_CACHE.clear()
-        addr = _IP_CACHE[packed] = _new_address(packed)
-    return addr
+    __slots__ = ("_keep", "_make", "_size")
+
+    def __init__(self, make: Callable[[Any], Any], size: int,
+                 keep: dict[Any, Any] | None = None) -> None:
+        super().__init__(keep or ())
+        self._make = make
+        self._size = size
+        self._keep = keep
+
+    def __missing__(self, key: Any) -> Any:
+        if len(self) >= self._size:
+            self.clear()
+            if self._keep:
+                self.update(self._keep)
+        value = self[key] = self._make(key)
+        return value
 
 
 def _new_address(packed: bytes) -> IPv4Address:
@@ -64,6 +83,12 @@ def _new_address(packed: bytes) -> IPv4Address:
 
 
 _from_bytes = int.from_bytes
+#: 0.0.0.0, the value of every unset address field: decoded ones are this
+#: object too, so that the encoder knows them by identity.
+ZERO_ADDRESS: Final = IPv4Address(0)
+_IP_CACHE: Final = ValueCache(_new_address, 1 << 16, {bytes(4): ZERO_ADDRESS})
+#: The :class:`IPv4Address` for 4 packed octets, from a bounded cache.
+ip4: Final[Callable[[bytes], IPv4Address]] = _IP_CACHE.__getitem__
 
 
 def packed(value: Any) -> bytes:

@@ -3,12 +3,13 @@ lists, single names, option 81, option 120."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Final
 
 from ..errors import BadCompressionPointer, BadOptionLength, TruncatedOption
 from ..registry import Codec, Malformed
 from .addresses import IPV4_LIST
-from .common import as_tuple, lazy_values
+from .common import ValueCache, as_tuple, lazy_values
 
 if TYPE_CHECKING:
     from .. import values as _v
@@ -23,6 +24,8 @@ __all__ = [
     "SipServersCodec",
 ]
 
+
+_OCTETS: Final = tuple(bytes((v,)) for v in range(256))
 
 #: Resolved jump targets of one buffer: offset -> (labels, wire length of the
 #: name from there, root label included). Labels are presentation text, or
@@ -138,6 +141,65 @@ def _resolve(data: bytes, target: int, compressed: bool, text: bool, memo: _Memo
     return hit
 
 
+def _name_end(data: bytes, i: int, partial: bool) -> int:
+    """The scanners' walk of one uncompressed name at ``i``: the offset just
+    after it, or -1 where :func:`_skip_name` would raise (or might: any
+    doubt is -1). With ``partial``, a name may end at the end of the data
+    without the root label (RFC 4702 section 2.3.1). The labels' wire
+    length is ``i - start``: at most 255 octets, as :func:`_run` counts."""
+    start, n = i, len(data)
+    while i < n:
+        length = data[i]
+        if not length:
+            return i + 1 if i - start <= 255 else -1
+        if length >= 0x40:  # a pointer, or a label type RFC 1035 does not define
+            return -1
+        i += length + 1
+    if i > n or i - start > 255 or not partial or i == start:
+        return -1
+    return i
+
+
+def _names_valid(data: bytes) -> bool:
+    """The scanners' walk of a list of compressed names (RFC 1035 section
+    4.1.4): True only where :func:`_skip_name` accepts every name. A pointer
+    is taken only to the start of a label of an earlier name, whose suffix
+    from there is already known to be valid (and how long it is); any other
+    pointer is a doubt, left to the careful walk."""
+    known: dict[int, int] = {}  # label start -> wire length of the name from there
+    i, n = 0, len(data)
+    while i < n:
+        starts = []
+        total = 0
+        while True:
+            length = data[i]
+            if length == 0:
+                i += 1
+                size = 1
+                break
+            if length >= 0xC0:
+                hit = known.get(((length & 0x3F) << 8) | data[i + 1])
+                if hit is None:
+                    return False
+                i += 2
+                size = hit
+                break
+            if length >= 0x40:
+                return False
+            starts.append(i)
+            total += length + 1
+            i += length + 1
+            if i > n:
+                return False
+        size += total
+        if size > 255:
+            return False
+        for at in starts:
+            known[at] = size
+            size -= data[at] + 1
+    return True
+
+
 def _split_name(name: str) -> list[bytes]:
     """Labels of a presentation-form name (``\\.`` escapes a dot inside a label)."""
     if not isinstance(name, str):
@@ -164,7 +226,54 @@ def _split_name(name: str) -> list[bytes]:
 
 def _write_names(names: tuple[str, ...], *, compress: bool) -> bytes:
     """Encode names in wire form, compressing repeated suffixes when asked
-    (RFC 1035 section 4.1.4, as RFC 3397 section 2 requires for option 119)."""
+    (RFC 1035 section 4.1.4, as RFC 3397 section 2 requires for option 119).
+    Each name is in presentation form and ends with ``"."``."""
+    for name in names:
+        if type(name) is not str or "\\" in name:
+            return _write_escaped(names, compress=compress)
+    out = bytearray()
+    seen: dict[bytes, int] = {}
+    for name in names:
+        if name == ".":  # the root: just the zero-length label
+            out.append(0)
+            continue
+        # no escapes: the labels are what the dots separate, and a suffix of
+        # the text (from a label on) stands for its tuple of labels
+        text = name.encode("ascii", "surrogateescape")
+        labels = text.split(b".")
+        labels.pop()  # the empty label after the final dot
+        for label in labels:
+            if len(label) > 63:
+                raise ValueError(f"label {label[:20]!r}... is longer than 63 octets")
+        if b"" in labels:
+            raise ValueError(f"empty label in {name!r}")
+        if len(text) + 1 > 255:
+            raise ValueError(f"{name[:30]!r}... is longer than 255 octets")
+        if not compress:
+            out += b"".join([_OCTETS[len(label)] + label for label in labels])
+            out.append(0)
+            continue
+        at = 0
+        for label in labels:
+            if compress:
+                suffix = text[at:]
+                hit = seen.get(suffix)
+                if hit is not None:
+                    out += (0xC000 | hit).to_bytes(2, "big")
+                    break
+                if len(out) < 0x4000:
+                    seen[suffix] = len(out)
+            out.append(len(label))
+            out += label
+            at += len(label) + 1
+        else:
+            out.append(0)
+    return bytes(out)
+
+
+def _write_escaped(names: tuple[str, ...], *, compress: bool) -> bytes:
+    """:func:`_write_names` for names with ``\\.`` escapes (or not str: the
+    error is raised here), where labels must be split one character at a time."""
     out = bytearray()
     seen: dict[tuple[bytes, ...], int] = {}
     for name in names:
@@ -218,6 +327,20 @@ class DomainListCodec(Codec[tuple[str, ...]]):
         while i < len(raw):
             i = _skip_name(raw, i, compressed=self.compress, memo=memo)
 
+    def scanner(self) -> Callable[[bytes], bool]:
+        if not self.compress:
+            return super().scanner()  # type: ignore[return-value]
+        known = (_NAME_LISTS if self.compress else _PLAIN_NAME_LISTS).__contains__
+
+        def names_valid(raw: bytes) -> bool:
+            # a value already decoded is valid (its decode validated it)
+            return known(raw) or _names_valid(raw)
+        return names_valid
+
+    def value_decoder(self) -> Callable[[bytes], tuple[str, ...]]:
+        # search lists are configuration, the same in every reply: kept once
+        return (_NAME_LISTS if self.compress else _PLAIN_NAME_LISTS).__getitem__
+
     def decode(self, raw: bytes) -> tuple[str, ...]:
         names = []
         i = 0
@@ -231,6 +354,17 @@ class DomainListCodec(Codec[tuple[str, ...]]):
         names = as_tuple(value, "domain names")
         return _write_names(tuple(n if n.endswith(".") else n + "." for n in names),
                             compress=self.compress)
+
+    def value_encoder(self) -> Callable[[Any], bytes]:
+        # search lists are configuration, the same tuple of names in every
+        # reply: each distinct one encoded once (a tuple of str hashes cheaply)
+        encode = super().value_encoder()
+        cache = ValueCache(encode, 1024)
+        lookup = cache.__getitem__
+
+        def encode_names(value: Any) -> bytes:
+            return lookup(value) if type(value) is tuple else encode(value)
+        return encode_names
 
     def __repr__(self) -> str:
         return f"DomainListCodec(compress={self.compress})"
@@ -258,6 +392,11 @@ class DomainNameCodec(Codec[str]):
     def encode(self, value: str) -> bytes:
         return _write_names((value if value.endswith(".") else value + ".",), compress=False)
 
+    def scanner(self) -> Callable[[bytes], bool]:
+        def one_name(raw: bytes) -> bool:
+            return _name_end(raw, 0, False) == len(raw)
+        return one_name
+
 
 class ClientFQDNCodec(Codec["_v.ClientFQDN"]):
     """Option 81 (RFC 4702 section 2): flags, RCODE1, RCODE2, domain name.
@@ -276,6 +415,23 @@ class ClientFQDNCodec(Codec["_v.ClientFQDN"]):
         if raw[0] & 0x04 and len(raw) > 3 and _skip_name(raw, 3, compressed=False) != len(raw):
             raise Malformed("bytes after the domain name", 3)
 
+    def scanner(self) -> Callable[[bytes], bool]:
+        def fqdn_valid(raw: bytes) -> bool:
+            # validate(): with the E bit, a name in wire format (a partial one
+            # ends at the end, without the root label) and nothing after it
+            if not raw[0] & 0x04:
+                return True
+            i, n = 3, len(raw)
+            while i < n:
+                length = raw[i]
+                if not length:
+                    return i + 1 == n and i - 3 <= 255
+                if length >= 0x40:
+                    return False
+                i += length + 1
+            return i == n and n - 3 <= 255
+        return fqdn_valid
+
     def decode(self, raw: bytes) -> _v.ClientFQDN:
         flags, rc1, rc2 = raw[0], raw[1], raw[2]
         body = raw[3:]
@@ -293,15 +449,16 @@ class ClientFQDNCodec(Codec["_v.ClientFQDN"]):
     def encode(self, value: _v.ClientFQDN) -> bytes:
         if not isinstance(value, _v.ClientFQDN):
             raise TypeError(f"expected ClientFQDN, got {type(value).__name__}")
-        head = bytes((value.flags, value.rcode1, value.rcode2))
-        if not value.flags & 0x04:
-            return head + value.name.encode("ascii", "surrogateescape")
-        if not value.name:
+        flags, name = value.flags, value.name
+        head = bytes((flags, value.rcode1, value.rcode2))
+        if not flags & 0x04:
+            return head + name.encode("ascii", "surrogateescape")
+        if not name:
             return head
-        if value.name.endswith("."):
-            return head + _write_names((value.name,), compress=False)
+        if name.endswith("."):
+            return head + _write_names((name,), compress=False)
         # a partial name: the labels without the terminating root label
-        return head + _write_names((value.name + ".",), compress=False)[:-1]
+        return head + _write_names((name + ".",), compress=False)[:-1]
 
 
 
@@ -330,6 +487,13 @@ class SipServersCodec(Codec["_v.SipServers"]):
             return _v.SipServers(addresses=IPV4_LIST.decode(raw[1:]))
         raise Malformed(f"unknown encoding {enc}", 0)
 
+    def scanner(self) -> Callable[[bytes], bool]:
+        def sip_valid(raw: bytes) -> bool:
+            if raw[0] == 0:
+                return _names_valid(raw[1:])
+            return raw[0] == 1 and len(raw) % 4 == 1
+        return sip_valid
+
     def encode(self, value: _v.SipServers) -> bytes:
         if not isinstance(value, _v.SipServers):
             raise TypeError(f"expected SipServers, got {type(value).__name__}")
@@ -339,3 +503,7 @@ class SipServersCodec(Codec["_v.SipServers"]):
             return b"\x00" + self._NAMES.encode(value.domains)
         return b"\x01" + IPV4_LIST.encode(value.addresses)
 
+
+
+_NAME_LISTS: Final = ValueCache(DomainListCodec(compress=True).decode, 1024)
+_PLAIN_NAME_LISTS: Final = ValueCache(DomainListCodec(compress=False).decode, 1024)

@@ -5,12 +5,30 @@ from __future__ import annotations
 
 import re
 import struct
+from collections.abc import Callable
 from ipaddress import IPv4Address
 from typing import Any, Final
 
 from ..constants import MessageType
 from ..registry import Codec, Malformed
 from .common import as_tuple, ip4
+
+_from_bytes = int.from_bytes
+
+
+def _pack(size: int, value: int) -> bytes:
+    return value.to_bytes(size, "big")
+
+
+#: Every one-octet value: the bytes of each octet, and back.
+_OCTETS: Final = tuple(bytes((v,)) for v in range(256))
+_U8_VALUES: Final = {raw: raw[0] for raw in _OCTETS}
+#: RFC 2132 section 4.1: a flag is 0 or 1; the only two valid values.
+_FLAGS: Final = {b"\x00": False, b"\x01": True}
+_KNOWN_TYPES: Final = frozenset(int(t) for t in MessageType)
+#: Option 53's value by its octet: a MessageType, or the int of an unknown type.
+_MESSAGE_TYPES: Final[dict[bytes, MessageType | int]] = {
+    raw: MessageType(raw[0]) if raw[0] in _KNOWN_TYPES else raw[0] for raw in _OCTETS}
 
 __all__ = [
     "BoolCodec",
@@ -57,6 +75,42 @@ class IntCodec(Codec[int]):
         except struct.error:
             raise ValueError(f"{value} does not fit in {self.size} octets") from None
 
+    def scanner(self) -> Callable[[bytes], bool] | None:
+        if self.min_value is None:
+            return None
+        if self.signed:
+            return super().scanner()
+        # big-endian octets of one length compare as the numbers they are
+        return _pack(self.size, self.min_value).__le__
+
+    def value_decoder(self) -> Callable[[bytes], int]:
+        if self.size == 1 and not self.signed:
+            return _U8_VALUES.__getitem__
+        signed = self.signed
+
+        def decode_int(raw: bytes) -> int:
+            return _from_bytes(raw, "big", signed=signed)
+        return decode_int
+
+    def value_encoder(self) -> Callable[[Any], bytes]:
+        pack, minimum = self._struct.pack, self.min_value
+        if minimum is None:
+            # struct takes ints (and bools, and IntEnums) and raises
+            # struct.error for anything else or out of range
+            return pack
+        size = self.size
+
+        def encode_int(value: Any) -> bytes:
+            if type(value) is not int and not isinstance(value, int):
+                raise TypeError(f"expected an int, got {type(value).__name__}")
+            if value < minimum:
+                raise ValueError(f"{value} is below the minimum {minimum}")
+            try:
+                return pack(value)
+            except struct.error:
+                raise ValueError(f"{value!r} does not fit in {size} octets") from None
+        return encode_int
+
     def __repr__(self) -> str:
         return f"IntCodec({self.size}{', signed=True' if self.signed else ''})"
 
@@ -91,6 +145,15 @@ class BoolCodec(Codec[bool]):
             raise TypeError(f"expected a bool, got {type(value).__name__}")
         return b"\x01" if value else b"\x00"
 
+    def scanner(self) -> Callable[[bytes], bool]:
+        return _FLAGS.__contains__
+
+    def value_decoder(self) -> Callable[[bytes], bool]:
+        return _FLAGS.__getitem__
+
+    def value_encoder(self) -> Callable[[Any], bytes]:
+        return self.encode
+
 
 class EmptyCodec(Codec[bool]):
     """A zero-length option whose presence is the value (rapid commit, RFC 4039)."""
@@ -107,6 +170,9 @@ class EmptyCodec(Codec[bool]):
         if value is not True:
             raise ValueError("a zero-length option's only value is True")
         return b""
+
+    def value_encoder(self) -> Callable[[Any], bytes]:
+        return self.encode
 
 
 class MessageTypeCodec(Codec["MessageType | int"]):
@@ -125,7 +191,19 @@ class MessageTypeCodec(Codec["MessageType | int"]):
     def encode(self, value: MessageType | int) -> bytes:
         if not isinstance(value, int) or not 0 <= value <= 255:
             raise ValueError(f"a message type is an int 0-255, not {value!r}")
-        return bytes((value,))
+        return _OCTETS[value]
+
+    def value_decoder(self) -> Callable[[bytes], MessageType | int]:
+        return _MESSAGE_TYPES.__getitem__
+
+    def value_encoder(self) -> Callable[[Any], bytes]:
+        encode = self.encode
+
+        def encode_type(value: Any) -> bytes:
+            if type(value) is MessageType:  # every member is in 1-255
+                return _OCTETS[value]
+            return encode(value)
+        return encode_type
 
 
 class IntListCodec(Codec[tuple[int, ...]]):
@@ -152,6 +230,11 @@ class IntListCodec(Codec[tuple[int, ...]]):
             return struct.pack(f"!{len(items)}{self._fmt}", *items)
         except struct.error as exc:
             raise ValueError(str(exc)) from None
+
+    def value_decoder(self) -> Callable[[bytes], tuple[int, ...]]:
+        if self.size == 1:
+            return tuple
+        return self.decode
 
     def __repr__(self) -> str:
         return f"IntListCodec({self.size}, min_count={self.min_len // self.size})"

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import struct
+from collections.abc import Callable
+
 from ..errors import BadOptionValue
-from ..mapping import OptionMap, parse_suboptions
-from ..reader import collect_suboptions, locate, tlv
-from ..registry import Codec, Malformed, Registry
+from ..mapping import NO_TYPED, OptionMap, parse_suboptions
+from ..reader import MAX_PORTION, collect_suboptions, locate, tlv
+from ..registry import Codec, Malformed, Registry, trusted
 from .common import raise_length
 
 __all__ = [
     "SubOptionsCodec",
 ]
+
+_CODE_LENGTH = struct.Struct("BB").pack
 
 
 class SubOptionsCodec(Codec[OptionMap]):
@@ -56,12 +61,64 @@ class SubOptionsCodec(Codec[OptionMap]):
     def decode(self, raw: bytes) -> OptionMap:
         return parse_suboptions(raw, self.space)
 
+    def scanner(self) -> Callable[[bytes], bool]:
+        # validate()'s walk for the common value: every sub-option once, each
+        # length right by the space's table and each structure by its
+        # scanner; anything else (a repeat, a codec from outside the package)
+        # is left to validate() on the careful path.
+        rows = self.space.scan_table()
+
+        def scan(raw: bytes) -> bool:
+            seen = set()
+            i, n = 0, len(raw)
+            while i < n:
+                code = raw[i]
+                start = i + 2
+                i = start + raw[i + 1]
+                if code in seen or i > n:
+                    return False
+                seen.add(code)
+                check = rows[code][i - start]
+                if check and check(raw[start:i]) is not True:  # type: ignore[operator]
+                    return False
+            return True
+        return scan
+
+    def value_decoder(self) -> Callable[[bytes], OptionMap]:
+        # validated bytes: the sub-options are typed when read, as the
+        # options are; a space with a codec from outside the package
+        # decodes at once (see registry: such codecs are not trusted)
+        space = self.space
+        if not all(trusted(spec.codec) for spec in space):
+            return self.decode
+        decode = self.decode
+
+        def parse_validated(raw: bytes) -> OptionMap:
+            values: dict[int, bytes] = {}
+            i, n = 0, len(raw)
+            while i < n:
+                code = raw[i]
+                if code in values:  # repeats concatenate: the general parse
+                    return decode(raw)
+                stop = i + 2 + raw[i + 1]
+                values[code] = raw[i + 2:stop]
+                i = stop
+            return OptionMap._make(values, NO_TYPED, space, None)
+        return parse_validated
+
     def encode(self, value: OptionMap) -> bytes:
         if not isinstance(value, OptionMap):
             value = OptionMap(value, registry=self.space)
         # RFC 3396 section 6, applied to sub-options as to options: a value
         # over 255 octets goes out as consecutive 255-octet portions.
-        return b"".join([tlv(code, data) for code, data in value.raw_items()])
+        out = []
+        for code, data in value.raw_items():
+            if len(data) > MAX_PORTION:
+                out.append(tlv(code, data))
+            else:
+                out.append(_CODE_LENGTH(code, len(data)))
+                out.append(data)
+        return b"".join(out)
 
     def __repr__(self) -> str:
         return f"SubOptionsCodec({self.space.space!r})"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Final
 
 from ..errors import BadOptionLength
@@ -47,6 +48,18 @@ class TextCodec(Codec[str]):
             raise TypeError(f"expected a str, got {type(value).__name__}")
         return value.encode("utf-8", "surrogateescape")
 
+    def value_encoder(self) -> Callable[[Any], bytes]:
+        minimum, check = self.min_len, self.check_length
+
+        def encode_text(value: Any) -> bytes:
+            if not isinstance(value, str):
+                raise TypeError(f"expected a str, got {type(value).__name__}")
+            raw = value.encode("utf-8", "surrogateescape")
+            if len(raw) < minimum:
+                raise ValueError(check(len(raw)))
+            return raw
+        return encode_text
+
 
 
 
@@ -67,6 +80,24 @@ class BytesCodec(Codec[bytes]):
         if not isinstance(value, (bytes, bytearray, memoryview)):
             raise TypeError(f"expected bytes, got {type(value).__name__}")
         return bytes(value)
+
+    def value_decoder(self) -> Callable[[bytes], bytes]:
+        return bytes  # the value bytes themselves (bytes(b) is b)
+
+    def value_encoder(self) -> Callable[[Any], bytes]:
+        low, high, check = self.min_len, self.max_len, self.check_length
+        top = 1 << 62 if high is None else high
+
+        def encode_bytes(value: Any) -> bytes:
+            raw: bytes = value
+            if type(value) is not bytes:
+                if not isinstance(value, (bytes, bytearray, memoryview)):
+                    raise TypeError(f"expected bytes, got {type(value).__name__}")
+                raw = bytes(value)
+            if not low <= len(raw) <= top:
+                raise ValueError(check(len(raw)))
+            return raw
+        return encode_bytes
 
     def __repr__(self) -> str:
         return f"BytesCodec(min_len={self.min_len}, max_len={self.max_len})"

@@ -1,0 +1,231 @@
+"""The registry's per-code functions held to the codecs they stand in for.
+
+The decoder, typed reads and building options use functions the registry
+makes once per option spec (:attr:`Registry.scanners`, ``decoders``,
+``encoders``): specialised, and cheaper than the codecs' own methods.
+These properties hold each of them to the careful path -- the codec's
+``validate``/``decode``/``encode`` and its length rule -- for every line of
+the option table and of the relay agent sub-option space, so that a fast
+path never decides anything the careful one would decide otherwise.
+"""
+
+from __future__ import annotations
+
+import struct
+from ipaddress import IPv4Address, IPv4Network
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dhcpwire import (
+    DEFAULT_REGISTRY,
+    RELAY_AGENT_SPACE,
+    ClasslessRoute,
+    Message,
+    OptionMap,
+    Options,
+    OptionSpec,
+    OptionValueError,
+    Registry,
+    decode,
+    encode,
+)
+from dhcpwire.codecs import SubOptionsCodec
+from dhcpwire.wire.codecs import names as name_codecs
+from dhcpwire.wire.codecs.common import ValueCache
+from dhcpwire.wire.registry import ENCODE_ERRORS, Malformed
+from tests.strategies import domain_lists, raw_value_strategy, value_strategy
+
+FAST = settings(max_examples=40)
+
+SPECS: list[tuple[Registry, OptionSpec[Any]]] = [
+    (registry, spec) for registry in (DEFAULT_REGISTRY, RELAY_AGENT_SPACE) for spec in registry]
+STRUCTURED = [item for item in SPECS if item[1].codec.structured]
+
+
+def _spec_id(item: tuple[Registry, OptionSpec[Any]]) -> str:
+    registry, spec = item
+    return spec.name if registry is DEFAULT_REGISTRY else f"{registry.space}.{spec.name}"
+
+
+def _careful_accepts(spec: OptionSpec[Any], raw: bytes) -> bool:
+    try:
+        spec.codec.decode_checked(raw)
+        spec.codec.validate(raw)
+    except Malformed:
+        return False
+    return True
+
+
+def _scan(registry: Registry, code: int, raw: bytes) -> object:
+    try:
+        return registry.scanners[code](raw)
+    except Exception:  # the decoder takes any exception as "not sure"
+        return False
+
+
+@pytest.mark.parametrize("item", STRUCTURED, ids=_spec_id)
+@FAST
+@given(data=st.data())
+def test_a_scanner_says_valid_only_where_the_codec_agrees(
+    item: tuple[Registry, OptionSpec[Any]], data: st.DataObject,
+) -> None:
+    registry, spec = item
+    raw = data.draw(raw_value_strategy(spec.codec), label=spec.name)[:255]
+    if registry.length_table()[spec.code][len(raw)] != 2:
+        return  # a wrong length never reaches the scanner
+    if _scan(registry, spec.code, raw) is True:
+        assert _careful_accepts(spec, raw), f"scanner of {spec.name} accepted {raw.hex()}"
+
+
+@pytest.mark.parametrize("item", STRUCTURED, ids=_spec_id)
+@FAST
+@given(data=st.data())
+def test_a_scanner_says_valid_for_every_value_the_library_encodes(
+    item: tuple[Registry, OptionSpec[Any]], data: st.DataObject,
+) -> None:
+    """What a scanner may leave to the careful path is only the unusual: a
+    value that passes it is what the library itself writes."""
+    registry, spec = item
+    raw = Options({spec.code: data.draw(value_strategy(spec.codec), label=spec.name)},
+                  registry=registry).raw(spec.code)
+    if len(raw) > 255:
+        return  # only a concatenation is that long: the careful path reads those
+    if isinstance(spec.codec, SubOptionsCodec) and _repeats(raw):
+        return  # a sub-option value over 255 octets went out as two instances
+    assert _scan(registry, spec.code, raw) is True, f"{spec.name}: {raw.hex()}"
+
+
+def _repeats(raw: bytes) -> bool:
+    seen, i = set(), 0
+    while i < len(raw):
+        if raw[i] in seen:
+            return True
+        seen.add(raw[i])
+        i += 2 + raw[i + 1]
+    return False
+
+
+@pytest.mark.parametrize("item", SPECS, ids=_spec_id)
+@FAST
+@given(data=st.data())
+def test_a_fast_decoder_reads_validated_bytes_as_the_codec_does(
+    item: tuple[Registry, OptionSpec[Any]], data: st.DataObject,
+) -> None:
+    registry, spec = item
+    raw = data.draw(raw_value_strategy(spec.codec), label=spec.name)
+    if not _careful_accepts(spec, raw):
+        return
+    fast = registry.decoder(spec.code)
+    assert fast is not None
+    got, want = fast(raw), spec.codec.decode(raw)
+    assert got == want and type(got) is type(want)
+    if isinstance(want, OptionMap):  # sub-options read lazily, to the same values
+        assert {c: got[c] for c in got} == {c: want[c] for c in want}
+
+
+@pytest.mark.parametrize("item", SPECS, ids=_spec_id)
+@FAST
+@given(data=st.data())
+def test_a_fast_encoder_writes_what_the_codec_writes(
+    item: tuple[Registry, OptionSpec[Any]], data: st.DataObject,
+) -> None:
+    registry, spec = item
+    value = data.draw(value_strategy(spec.codec), label=spec.name)
+    assert registry.encoder_table()[spec.code](value) == spec.codec.encode(value)
+
+
+#: Values of the wrong type or range for most formats.
+JUNK: list[Any] = [None, 1.5, "text", b"\x01\x02", (), [], -1, 1 << 40, object(),
+                   IPv4Address("192.0.2.1"), ("a", "b"), (1, 2, 3)]
+
+
+@pytest.mark.parametrize("item", SPECS, ids=_spec_id)
+def test_a_fast_encoder_refuses_what_the_codec_refuses(
+    item: tuple[Registry, OptionSpec[Any]],
+) -> None:
+    registry, spec = item
+    for value in JUNK:
+        try:
+            raw = spec.codec.encode(value)
+            careful = spec.codec.check_length(len(raw)) is None
+        except (*ENCODE_ERRORS, KeyError, IndexError):
+            careful = False
+        try:
+            fast = Options({spec.code: value}, registry=registry).raw(spec.code)
+        except OptionValueError as exc:
+            assert not careful, f"{spec.name} refused {value!r}, its codec did not"
+            assert exc.option == spec.code
+        else:
+            assert careful, f"{spec.name} took {value!r}, its codec did not"
+            assert fast == raw
+
+
+@settings(max_examples=200)
+@given(names=domain_lists(), compress=st.booleans())
+def test_names_without_escapes_are_written_as_the_escaped_writer_does(
+    names: tuple[str, ...], compress: bool,
+) -> None:
+    full = tuple(n if n.endswith(".") else n + "." for n in names)
+    fast = name_codecs._write_names(full, compress=compress)
+    assert fast == name_codecs._write_escaped(full, compress=compress)
+
+
+def test_names_with_escaped_dots_take_the_escaped_writer() -> None:
+    assert name_codecs._write_names(("a\\.b.c.",), compress=True) == b"\x03a.b\x01c\x00"
+
+
+def test_a_value_cache_is_bounded_and_keeps_its_pinned_entries() -> None:
+    made: list[int] = []
+    cache = ValueCache(lambda key: made.append(key) or key * 2, 4, {0: 0})
+    for key in range(1, 10):
+        assert cache[key] == key * 2
+    assert len(cache) <= 4 and cache[0] == 0 and 0 not in made
+
+
+def test_the_route_encoder_reuses_the_bytes_of_the_same_tuple() -> None:
+    routes = (ClasslessRoute(IPv4Network("10.0.0.0/8"), IPv4Address("192.0.2.1")),)
+    first = Options({121: routes}).raw(121)
+    assert Options({121: routes}).raw(121) == first == bytes((8, 10, 192, 0, 2, 1))
+    again = (ClasslessRoute(IPv4Network("10.0.0.0/8"), IPv4Address("192.0.2.1")),)
+    assert Options({121: again}).raw(121) == first
+    with pytest.raises(OptionValueError):
+        Options({121: (*routes, "not a route")})
+
+
+def test_an_int_format_takes_what_struct_takes_and_names_the_option() -> None:
+    assert Options({51: True}).raw(51) == struct.pack("!I", 1)
+    with pytest.raises(OptionValueError) as exc:
+        Options({51: 1.0})
+    assert exc.value.option == 51 and "ip-address-lease-time" in str(exc.value)
+    with pytest.raises(OptionValueError):
+        Options({57: 575})  # RFC 2132 s9.10: "The minimum legal value is 576"
+
+
+def test_a_code_that_is_not_0_to_255_is_refused() -> None:
+    for code in (-1, 256, "53", (53,)):
+        with pytest.raises(OptionValueError):
+            Options({code: b"x"})  # type: ignore[dict-item]
+
+
+def test_a_message_built_by_keyword_equals_the_decoded_one() -> None:
+    raw = encode(Message(op=2, xid=7, yiaddr="192.0.2.9", chaddr="02:00:5e:10:53:01",
+                         options={53: 5, 51: 3600}))
+    m = decode(raw)
+    built = Message(op=m.op, htype=m.htype, hlen=m.hlen, hops=m.hops, xid=m.xid, secs=m.secs,
+                    flags=m.flags, ciaddr=m.ciaddr, yiaddr=m.yiaddr, siaddr=m.siaddr,
+                    giaddr=m.giaddr, chaddr=m.chaddr, sname=m.sname, file=m.file,
+                    options=Options({c: m.options[c] for c in m.options}))
+    assert built == m and type(built) is Message and encode(built) == raw
+
+
+def test_a_subclass_of_message_is_built_as_itself_and_validated() -> None:
+    class Tagged(Message):
+        pass
+
+    m = Tagged(xid=5, ciaddr="192.0.2.1")
+    assert type(m) is Tagged and m.ciaddr == IPv4Address("192.0.2.1") and m.xid == 5
+    with pytest.raises(ValueError):
+        Tagged(xid=-1)
