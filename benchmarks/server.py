@@ -3,9 +3,10 @@
 
 Run from the repository root::
 
-    python benchmarks/server.py            # 256, 65,536 and 1,048,576 addresses, ~2 minutes
+    python benchmarks/server.py            # 256, 65,536 and 1,048,576 addresses, ~4 minutes
     python benchmarks/server.py --quick    # smaller repeats, a smoke test
     python benchmarks/server.py --json     # machine-readable results on stdout
+    python benchmarks/server.py --tree /tmp/oldtree   # the same, on another checkout
 
 What one "exchange" is: a new client's DHCPDISCOVER as bytes, decoded,
 answered by ``handle``, the DHCPOFFER encoded to bytes; then its
@@ -20,8 +21,18 @@ addresses are bound to clients, 10% are free again (expired leases, so
 every new client is given a reused address from the free-address heap and
 its timers go into a heap holding a timer for every lease). The server
 state is restored from a snapshot, which is also timed. Every repeat of
-the measured loop starts again from that state: states are persistent
-values, so going back to it costs only the changes made since.
+the measured loop starts again from that state, on a ``fork()`` of it made
+before the clock starts (versions are linear: a state that was stepped on
+is superseded).
+
+Memory: the bytes per lease of a restored state, and of a state after a
+million mixed steps (``--churn``): clients on a 4,096-address pool doing
+DORA, renewals, releases, declines, INIT-REBOOTs, DISCOVERs they never
+follow up, and one client cycling DISCOVER/offer-expiry, with the clock
+moving and ``expire`` called at each deadline. It is the memory the state
+holds at the end (tracemalloc: traced bytes with the state, less without
+it), per lease record, with the sizes of its timer heap and free queues
+against the pool.
 
 The machine is shared and noisy: the sizes are measured in interleaved
 repeats and each figure is the best repeat; the ratios printed are taken
@@ -30,7 +41,9 @@ server); the loaded state is moved out of its reach with ``gc.freeze()``,
 as a long-running server should do after loading its leases.
 
 Targets: at least 10,000 exchanges per second at the largest size, and the
-cost per exchange at the largest size within 1.5x of the smallest.
+cost per exchange at the largest size within 1.5x of the smallest; after
+the churn, no more free-queue entries than pool addresses and no more
+timers than lease records.
 """
 
 from __future__ import annotations
@@ -50,20 +63,47 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+# --tree PATH measures the dhcpwire of another checkout (read before the imports).
+TREE = Path(sys.argv[sys.argv.index("--tree") + 1]) if "--tree" in sys.argv[:-1] else ROOT
+if str(TREE) not in sys.path:
+    sys.path.insert(0, str(TREE))
+
+import random  # noqa: E402
 
 from dhcpwire import ClientIdentifier, Message, MessageType, decode, encode  # noqa: E402
 from dhcpwire import codes as c  # noqa: E402
+from dhcpwire import server as _server  # noqa: E402
 from dhcpwire.server import (  # noqa: E402
-    Send,
     ServerConfig,
+    ServerState,
     Subnet,
     expire,
     handle,
     next_deadline,
     restore,
 )
+
+_fork = getattr(_server, "fork", None)
+#: The reply action (``SendReply`` before the 0.2 layout).
+Send: Any = _server.__dict__.get("Send") or _server.__dict__["SendReply"]
+
+
+def branch(base: ServerState) -> ServerState:
+    """A state to step from ``base`` on, leaving ``base`` usable (untimed).
+
+    A tree with linear versions forks; an older one, whose versions all
+    stay valid, moves its shared store back to ``base`` by reading it. A
+    full collection then moves the fork's new containers to the oldest
+    generation, where a long-running server's tables live, so that the
+    young-generation collections of the timed loop do not walk them.
+    """
+    if _fork is None:
+        next_deadline(base)
+        state = base
+    else:
+        state = _fork(base)
+    gc.collect()
+    return state
 
 SIZES = (256, 65_536, 1_048_576)
 SERVER = IPv4Address("10.0.0.1")
@@ -138,7 +178,7 @@ class Case:
         # new clients: DISCOVERs, and REQUESTs for the address each is offered
         self.discovers = [message(MessageType.DISCOVER, size + n) for n in range(self.count)]
         self.requests = []
-        state = self.base
+        state = branch(self.base)
         for n, wire in enumerate(self.discovers):
             state, actions = handle(state, decode(wire), now=NOW)
             offer = actions[-1]
@@ -154,7 +194,7 @@ class Case:
         bound = [i for i in range(0, size, step) if i % 10 != 9][:self.count]
         self.renewals = [message(MessageType.REQUEST, i, ciaddr=IPv4Address(FIRST + i))
                          for i in bound]
-        state, actions = handle(self.base, decode(self.renewals[0]), now=NOW)
+        state, actions = handle(branch(self.base), decode(self.renewals[0]), now=NOW)
         assert isinstance(actions[-1], Send)
         assert actions[-1].message.message_type == MessageType.ACK
 
@@ -168,8 +208,7 @@ class Case:
         elapsed = 0.0
         passes = -(-PER_REPEAT_MIN // self.count)
         for _ in range(passes):
-            next_deadline(self.base)  # move the store back to the base version, untimed
-            state = self.base
+            state = branch(self.base)
             started = time.perf_counter()
             for n in range(self.count):
                 state, actions = handle(state, decode(discovers[n]), now=NOW)
@@ -187,17 +226,16 @@ class Case:
         The base state's leases end at NOW + 60 .. NOW + 3060, evenly; the
         clock is run forward over enough of them to expire ``count`` leases.
         """
-        next_deadline(self.base)
+        state = branch(self.base)
         window = 3000 * self.count / (self.size * 0.9)
         started = time.perf_counter()
-        _, actions = expire(self.base, now=NOW + 60 + window)
+        _, actions = expire(state, now=NOW + 60 + window)
         elapsed = time.perf_counter() - started
         return elapsed / max(1, len(actions))
 
     def renewing(self) -> float:
         """Seconds per renewal, for one repeat from the base state."""
-        next_deadline(self.base)
-        state = self.base
+        state = branch(self.base)
         started = time.perf_counter()
         for wire in self.renewals:
             state, actions = handle(state, decode(wire), now=NOW + 1800)
@@ -220,6 +258,109 @@ def memory_per_lease(size: int) -> float:
     return (after - before) / size
 
 
+ZERO = IPv4Address(0)
+CHURN_POOL = 4096
+CHURN_CLIENTS = 6144
+
+
+class Churn:
+    """Clients on a small pool doing everything clients do, and one hostile client."""
+
+    def __init__(self, seed: int) -> None:
+        self.config = make_config(CHURN_POOL)
+        self.rng = random.Random(seed)
+        self.state = ServerState(config=self.config)
+        self.now = NOW
+        self.offered: dict[int, IPv4Address] = {}
+        self.bound: dict[int, IPv4Address] = {}
+        self.discovers = [self.build(MessageType.DISCOVER, n) for n in range(CHURN_CLIENTS)]
+
+    def build(self, kind: MessageType, n: int, ciaddr: IPv4Address = ZERO,
+              **options: Any) -> Message:
+        hw = mac(n)
+        opts: dict[int, Any] = {c.MESSAGE_TYPE: kind, c.CLIENT_IDENTIFIER: ClientIdentifier(1, hw)}
+        for code, value in options.items():
+            opts[getattr(c, code.upper())] = value
+        return Message(xid=n, chaddr=hw, ciaddr=ciaddr, options=opts)
+
+    def handle(self, message: Message) -> tuple[object, ...]:
+        self.state, actions = handle(self.state, message, now=self.now)
+        return actions
+
+    def step(self) -> None:
+        rng = self.rng
+        self.now += rng.random() * 0.2
+        deadline = next_deadline(self.state)
+        if deadline is not None and deadline <= self.now:
+            self.state, _ = expire(self.state, now=self.now)
+        roll = rng.random()
+        n = rng.randrange(CHURN_CLIENTS)
+        if roll < 0.05:
+            # the hostile client: a DISCOVER it never follows up, again and again
+            self.handle(self.discovers[0])
+            return
+        if roll < 0.35:
+            last = self.handle(self.discovers[n])[-1]
+            if isinstance(last, Send):
+                self.offered[n] = last.message.yiaddr
+        elif roll < 0.60:
+            address = self.offered.pop(n, None)
+            if address is None:
+                return
+            last = self.handle(self.build(MessageType.REQUEST, n, requested_ip_address=address,
+                                          server_identifier=SERVER))[-1]
+            if isinstance(last, Send) and last.message.message_type == MessageType.ACK:
+                self.bound[n] = address
+        elif roll < 0.75:
+            if n in self.bound:
+                self.handle(self.build(MessageType.REQUEST, n, ciaddr=self.bound[n]))
+        elif roll < 0.85:
+            if n in self.bound:
+                self.handle(self.build(MessageType.RELEASE, n, ciaddr=self.bound.pop(n),
+                                       server_identifier=SERVER))
+        elif roll < 0.90:
+            if n in self.bound:
+                self.handle(self.build(MessageType.DECLINE, n, server_identifier=SERVER,
+                                       requested_ip_address=self.bound.pop(n)))
+        elif roll < 0.95:
+            if n in self.bound:
+                self.handle(self.build(MessageType.REQUEST, n,
+                                       requested_ip_address=self.bound[n]))
+        else:
+            self.now += rng.random() * 120  # a quiet spell: leases and offers run out
+
+
+def internals(state: ServerState) -> dict[str, int] | None:
+    """The sizes of the timer heap and the free queues, where the tree shows them."""
+    data = getattr(state, "_data", None)
+    if data is None or not hasattr(data, "timers"):
+        return None
+    return {"records": len(data.leases), "timers": len(data.timers),
+            "free_entries": sum(len(q) for q in data.free)}
+
+
+def churn_memory(steps: int, seed: int = 1) -> dict[str, Any]:
+    """Run the churn, then measure what the state holds (see the module docstring)."""
+    gc.collect()
+    tracemalloc.start()
+    run = Churn(seed)
+    started = time.perf_counter()
+    for _ in range(steps):
+        run.step()
+    seconds = time.perf_counter() - started
+    records = len(run.state.leases())
+    sizes = internals(run.state)
+    gc.collect()
+    with_state = tracemalloc.get_traced_memory()[0]
+    run.state = ServerState(config=run.config)
+    gc.collect()
+    without = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    held = with_state - without
+    return {"steps": steps, "seconds": seconds, "pool": CHURN_POOL, "records": records,
+            "state_bytes": held, "bytes_per_lease": held / max(1, records), "sizes": sizes}
+
+
 def best(run: Callable[[], float], into: list[float]) -> None:
     into.append(run())
 
@@ -231,6 +372,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=lambda s: tuple(int(x) for x in s.split(",")),
                         default=SIZES, help="pool sizes, comma-separated")
     parser.add_argument("--repeats", type=int, default=None)
+    parser.add_argument("--churn", type=int, default=None, metavar="STEPS",
+                        help="mixed steps before measuring memory (default 1,000,000; "
+                             "100,000 with --quick; 0 skips)")
+    parser.add_argument("--tree", type=Path, default=ROOT,
+                        help="the checkout whose dhcpwire to measure (default: this one)")
     args = parser.parse_args(argv)
     repeats = args.repeats or (3 if args.quick else 9)
     per_repeat = 500 if args.quick else 4000
@@ -240,7 +386,7 @@ def main(argv: list[str] | None = None) -> int:
         print(text, file=out, flush=True)
 
     say(f"python {platform.python_version()} on {platform.machine()}, "
-        f"{os.cpu_count()} CPUs; {repeats} repeats")
+        f"{os.cpu_count()} CPUs; {repeats} repeats; dhcpwire from {TREE}")
     cases = []
     for size in args.sizes:
         case = Case(size, per_repeat)
@@ -280,6 +426,21 @@ def main(argv: list[str] | None = None) -> int:
             f"{cost / base_cost:>10.2f}x  {renewal * 1e6:>7.1f}us  {1 / renewal:>11,.0f}  "
             f"{ending * 1e6:>6.1f}us  {1 / ending:>10,.0f}")
     say(f"\nmemory per lease (restored state of {memory_size:,} leases): {per_lease:,.0f} bytes")
+    steps = args.churn if args.churn is not None else (100_000 if args.quick else 1_000_000)
+    churned: dict[str, Any] | None = None
+    churn_ok = True
+    if steps:
+        churned = churn_memory(steps)
+        sizes = churned["sizes"]
+        say(f"memory per lease after {steps:,} mixed steps on a {CHURN_POOL:,}-address pool: "
+            f"{churned['bytes_per_lease']:,.0f} bytes ({churned['state_bytes'] / 1e6:.1f} MB "
+            f"for {churned['records']:,} lease records; {churned['seconds']:.0f} s)")
+        if sizes is not None:
+            churn_ok = (sizes["free_entries"] <= CHURN_POOL
+                        and sizes["timers"] <= sizes["records"])
+            say(f"  free-queue entries {sizes['free_entries']:,} (pool {CHURN_POOL:,}), "
+                f"timers {sizes['timers']:,} (records {sizes['records']:,}): "
+                f"{'PASS' if churn_ok else 'MISS'}")
     top = min(times[largest])
     rate_ok = 1 / top >= TARGET_RATE
     ratio_ok = top / base_cost <= TARGET_RATIO
@@ -291,8 +452,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps({"python": platform.python_version(), "repeats": repeats,
                           "results": results, "memory_per_lease_bytes": per_lease,
-                          "memory_measured_at": memory_size,
-                          "targets": {"rate": rate_ok, "ratio": ratio_ok}}, indent=2))
+                          "memory_measured_at": memory_size, "churn": churned,
+                          "targets": {"rate": rate_ok, "ratio": ratio_ok,
+                                      "churn": churn_ok}}, indent=2))
     return 0 if math.isfinite(top) else 1
 
 
