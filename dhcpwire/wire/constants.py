@@ -71,7 +71,22 @@ class HType(enum.IntEnum):
 
 class MessageType(enum.IntEnum):
     """Option 53 values: RFC 2132 section 9.6, RFC 3203 (9), RFC 4388 (10-13),
-    RFC 6926 (14-17) and RFC 7724 (18)."""
+    RFC 6926 (14-17) and RFC 7724 (18).
+
+    Option 53 is one octet, and its list of types is open (IANA adds to
+    it): a value no RFC above names is a member too, made on demand and
+    named by its number, so that every option 53 is a ``MessageType``:
+
+    >>> MessageType(5), MessageType(200)
+    (<MessageType.ACK: 5>, <MessageType.TYPE_200: 200>)
+    >>> MessageType(200) is MessageType(200), MessageType(200).assigned
+    (True, False)
+    >>> str(MessageType(200)), [t.name for t in MessageType][:2]
+    ('message type 200', ['DISCOVER', 'OFFER'])
+
+    Iterating over the class gives the named types only. Anything but an
+    int 0-255 raises ``ValueError``, as for any enum.
+    """
 
     DISCOVER = 1
     OFFER = 2
@@ -93,5 +108,31 @@ class MessageType(enum.IntEnum):
     TLS = 18
 
     def __str__(self) -> str:
-        """The RFC's name: ``str(MessageType.OFFER)`` is ``'DHCPOFFER'`` (RFC 2131 table 2)."""
-        return f"DHCP{self.name}"
+        """The RFC's name: ``str(MessageType.OFFER)`` is ``'DHCPOFFER'`` (RFC 2131 table 2);
+        ``'message type 200'`` for a type no RFC names."""
+        if self._value_ in _UNASSIGNED:
+            return f"message type {self._value_}"
+        return f"DHCP{self._name_}"
+
+    @property
+    def assigned(self) -> bool:
+        """Whether an RFC names this type (False for one made from another octet)."""
+        return self._value_ not in _UNASSIGNED
+
+    @classmethod
+    def _missing_(cls, value: object) -> MessageType | None:
+        # enum's hook for a value that is not a member: an octet gets its
+        # member, made once and kept (it is not added to the named types)
+        if type(value) is not int or not 0 <= value <= 255:
+            return None
+        member = _UNASSIGNED.get(value)
+        if member is None:
+            member = int.__new__(cls, value)
+            member._name_ = f"TYPE_{value}"
+            member._value_ = value
+            _UNASSIGNED[value] = member
+        return member
+
+
+#: The MessageType members of the octets no RFC names, made on first use.
+_UNASSIGNED: dict[int, MessageType] = {}

@@ -221,11 +221,11 @@ class Message(_Fields):
 
     # -- conveniences ----------------------------------------------------------
     @property
-    def message_type(self) -> MessageType | int | None:
+    def message_type(self) -> MessageType | None:
         """Option 53, or ``None`` for a BOOTP message (RFC 2131 section 4.1)."""
         if 53 not in self.options:
             return None
-        value: MessageType | int = self.options[53]
+        value: MessageType = self.options[53]
         return value
 
     @property
@@ -253,9 +253,13 @@ class Message(_Fields):
         return dataclasses.replace(self, **changes)
 
     def __str__(self) -> str:
-        kind = self.message_type
-        name = kind.name if isinstance(kind, MessageType) else (
-            "BOOTP" if kind is None else f"type {kind}")
+        kind: object = self.message_type  # raw bytes, when a lenient decode kept them
+        if kind is None:
+            name = "BOOTP"
+        elif isinstance(kind, MessageType) and kind.assigned:
+            name = kind.name
+        else:
+            name = f"type {int(kind) if isinstance(kind, MessageType) else kind}"
         return f"DHCP{name} xid=0x{self.xid:08x} chaddr={self.hwaddr}"
 
 

@@ -40,7 +40,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Final, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 from .errors import BadOptionLength, BadOptionValue, DecodeError, OptionClash, OptionValueError
 
@@ -176,6 +176,14 @@ class Codec(Generic[T]):
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
+    if not TYPE_CHECKING:
+        def __class_getitem__(cls, item):
+            # ``Codec[T]`` is for type checkers: at run time it is the class
+            # itself, so that the three dozen codec classes of the option
+            # table do not each build a typing alias when dhcpwire is
+            # imported (``import dhcpwire`` is measured: benchmarks/codec.py)
+            return cls
+
 
 _OWN_CODECS: Final = "dhcpwire.wire."
 
@@ -206,22 +214,6 @@ def _keeping(decode: Callable[[bytes], Any]) -> Scanner:
     def scan(raw: bytes) -> tuple[Any]:
         return (decode(raw),)
     return scan
-
-
-class _PerCode(dict[int, Any]):
-    """code -> a function made by ``make(code)`` on first use, then kept: the
-    registry's per-code tables fill as codes are met, so that building a
-    registry (the option table at import time) makes none of them."""
-
-    __slots__ = ("_make",)
-
-    def __init__(self, make: Callable[[int], Any]) -> None:
-        super().__init__()
-        self._make = make
-
-    def __missing__(self, code: int) -> Any:
-        made = self[code] = self._make(code)
-        return made
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,11 +281,11 @@ class Registry:
         self._checkers = {c: _checker(s.codec) for c, s in by_code.items()
                           if s.codec.structured or not trusted(s.codec)}
         self._concat = frozenset(c for c, s in by_code.items() if not s.codec.concatenates)
-        #: Package-internal, read-only: code -> the strict decoder's fast check
-        #: of value bytes whose length is right (see :data:`Scanner`), for
-        #: the codes whose :meth:`length_table` entry is 2 (for the others,
-        #: a function that says True).
-        self.scanners: dict[int, Scanner] = _PerCode(self._scanner)
+        #: Package-internal, read-only: code (0-255) -> the strict decoder's
+        #: fast check of value bytes whose length is right (see
+        #: :data:`Scanner`); a function that says True where the length
+        #: decides alone. Empty until :meth:`scan_table` fills it.
+        self.scanners: dict[int, Scanner] = {}
         #: Package-internal, read-only: code (0-255) -> a function from
         #: *validated* value bytes to the typed value; ``None`` for a code not
         #: defined here. Empty until :meth:`decoder_table` fills it.
@@ -397,6 +389,8 @@ class Registry:
         an ordinary code; the options field's is :meth:`fast_table`."""
         rows = self._rows
         if rows is None:
+            if not self.scanners:
+                self.scanners.update({code: self._scanner(code) for code in range(256)})
             shared: dict[tuple[Any, ...], tuple[Any, ...]] = {}
             made = []
             for code, lengths in enumerate(self.length_table()):

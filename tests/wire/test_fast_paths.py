@@ -61,6 +61,7 @@ def _careful_accepts(spec: OptionSpec[Any], raw: bytes) -> bool:
 
 def _scan(registry: Registry, code: int, raw: bytes) -> object:
     try:
+        registry.scan_table()  # fills the scanners
         return registry.scanners[code](raw)
     except Exception:  # the decoder takes any exception as "not sure"
         return False

@@ -585,8 +585,16 @@ def test_options_equality_is_by_wire_value_and_hashable() -> None:
     assert a == {3: (IPv4Address("192.0.2.1"),)}
 
 
-def test_message_type_accessor_with_unknown_type_is_int() -> None:
-    assert decode(packet(b"\x35\x01\x63\xff")).message_type == 99
+def test_an_unknown_message_type_is_a_message_type_named_by_its_number() -> None:
+    # RFC 2132 s9.6 leaves the list open: 99 is no RFC's, and still a MessageType
+    msg = decode(packet(b"\x35\x01\x63\xff"))
+    kind = msg.message_type
+    assert isinstance(kind, MessageType) and kind == 99 and kind is MessageType(99)
+    assert (kind.name, kind.assigned, str(kind)) == ("TYPE_99", False, "message type 99")
+    assert str(msg).startswith("DHCPtype 99 ") and 99 not in list(MessageType)
+    assert encode(Message(options={53: kind})) == encode(Message(options={53: 99}))
+    with pytest.raises(ValueError):
+        MessageType(256)
 
 
 # -- registries ----------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import Any, Final
 
 from ..constants import MessageType
 from ..registry import Codec, Malformed
-from .common import as_tuple, ip4
+from .common import ValueCache, as_tuple, ip4
 
 _from_bytes = int.from_bytes
 
@@ -25,10 +25,10 @@ _OCTETS: Final = tuple(bytes((v,)) for v in range(256))
 _U8_VALUES: Final = {raw: raw[0] for raw in _OCTETS}
 #: RFC 2132 section 4.1: a flag is 0 or 1; the only two valid values.
 _FLAGS: Final = {b"\x00": False, b"\x01": True}
-_KNOWN_TYPES: Final = frozenset(int(t) for t in MessageType)
-#: Option 53's value by its octet: a MessageType, or the int of an unknown type.
-_MESSAGE_TYPES: Final[dict[bytes, MessageType | int]] = {
-    raw: MessageType(raw[0]) if raw[0] in _KNOWN_TYPES else raw[0] for raw in _OCTETS}
+#: Option 53's value by its octet: the named types at once, the others (made
+#: by MessageType on demand) when first met.
+_MESSAGE_TYPES: Final = ValueCache(lambda raw: MessageType(raw[0]), 512,
+                                   {_OCTETS[t]: t for t in MessageType})
 
 __all__ = [
     "BoolCodec",
@@ -175,25 +175,24 @@ class EmptyCodec(Codec[bool]):
         return self.encode
 
 
-class MessageTypeCodec(Codec["MessageType | int"]):
-    """Option 53 (RFC 2132 section 9.6); unknown types stay plain ints."""
+class MessageTypeCodec(Codec[MessageType]):
+    """Option 53 (RFC 2132 section 9.6): every octet is a :class:`MessageType`
+    (a type no RFC names is a member made on demand, named by its number)."""
 
     __slots__ = ()
     min_len = max_len = 1
     concatenates = False
-    type_name = "MessageType | int"
-    _TYPES: Final = {int(t): t for t in MessageType}
+    type_name = "MessageType"
 
-    def decode(self, raw: bytes) -> MessageType | int:
-        v = raw[0]
-        return self._TYPES.get(v, v)
+    def decode(self, raw: bytes) -> MessageType:
+        return MessageType(raw[0])
 
     def encode(self, value: MessageType | int) -> bytes:
         if not isinstance(value, int) or not 0 <= value <= 255:
             raise ValueError(f"a message type is an int 0-255, not {value!r}")
         return _OCTETS[value]
 
-    def value_decoder(self) -> Callable[[bytes], MessageType | int]:
+    def value_decoder(self) -> Callable[[bytes], MessageType]:
         return _MESSAGE_TYPES.__getitem__
 
     def value_encoder(self) -> Callable[[Any], bytes]:

@@ -44,8 +44,9 @@ routers: tuple[IPv4Address, ...] = msg.options[ROUTER]
 lease: int = msg.options[IP_ADDRESS_LEASE_TIME]
 domain: str = msg.options[DOMAIN_NAME]
 server: IPv4Address | None = msg.options.get(SERVER_IDENTIFIER)
-kind: MessageType | int = msg.options[MESSAGE_TYPE]
+kind: MessageType = msg.options[MESSAGE_TYPE]
 assert_type(msg.options[ROUTER], tuple[IPv4Address, ...])
+assert_type(msg.options[MESSAGE_TYPE], MessageType)
 assert_type(msg.options.get(SERVER_IDENTIFIER), IPv4Address | None)
 assert_type(msg.options.get(IP_ADDRESS_LEASE_TIME, 0), int)
 assert_type(msg.options[53], Any)  # a plain int code: the untyped view
