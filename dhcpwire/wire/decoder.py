@@ -34,6 +34,7 @@ from ipaddress import IPv4Address
 from typing import Any, Final
 
 from .codecs import ip4
+from .codecs.common import ValueCache
 from .constants import BOOTP_MIN_SIZE, MAGIC_COOKIE, OpCode
 from .errors import (
     BadHeader,
@@ -159,7 +160,7 @@ def decode(data: bytes, *, strict: bool = True,
             # RFC 2131 section 2: sname and file are "null terminated strings"
             sname = sname_file[:64].rstrip(b"\0")
             file = sname_file[64:].rstrip(b"\0")
-    ci, yi, si, gi = _ADDRESSES.get(addresses) or _addresses(addresses)
+    ci, yi, si, gi = _ADDRESSES.get(addresses) or _ADDRESSES[addresses]
     return message_from_wire(_OPS[op], htype, hlen, hops, xid, secs, flags, ci, yi, si, gi,
                              chaddr, sname, file, _make_options(raw, typed, registry, data),
                              None, defects)
@@ -189,17 +190,15 @@ def _zeros(size: int) -> bytes:
 
 #: ciaddr, yiaddr, siaddr and giaddr (16 octets) -> their four IPv4Address:
 #: one lookup instead of four on the hot path. Bounded: cleared when full.
-_ADDRESSES: dict[bytes, tuple[IPv4Address, IPv4Address, IPv4Address, IPv4Address]] = {}
 _ADDRESSES_MAX: Final = 4096
 
 
 def _addresses(
         packed: bytes) -> tuple[IPv4Address, IPv4Address, IPv4Address, IPv4Address]:
-    if len(_ADDRESSES) >= _ADDRESSES_MAX:
-        _ADDRESSES.clear()
-    four = _ADDRESSES[packed] = (ip4(packed[:4]), ip4(packed[4:8]), ip4(packed[8:12]),
-                                 ip4(packed[12:]))
-    return four
+    return (ip4(packed[:4]), ip4(packed[4:8]), ip4(packed[8:12]), ip4(packed[12:]))
+
+
+_ADDRESSES: Final = ValueCache(_addresses, _ADDRESSES_MAX)
 
 
 def _check_header(data: bytes, defects: list[Defect] | None) -> None:

@@ -154,17 +154,17 @@ class ClasslessRoutesCodec(Codec["tuple[_v.ClasslessRoute, ...]"]):
         # slowly), with the tuple itself, so that its id is not reused;
         # a tuple of frozen routes cannot change.
         encode = super().value_encoder()
-        memo: dict[int, tuple[Any, bytes]] = {}
+        memo = ValueCache(_no_route_made, 256)
+        get, remember = memo.get, memo.remember
+        route_type = _v.ClasslessRoute
 
         def encode_routes(value: Any) -> bytes:
-            hit = memo.get(id(value))
+            hit = get(id(value))
             if hit is not None and hit[0] is value:
-                return hit[1]
+                return hit[1]  # type: ignore[no-any-return]
             raw = encode(value)
-            if type(value) is tuple:
-                if len(memo) >= 256:
-                    memo.clear()
-                memo[id(value)] = (value, raw)
+            if type(value) is tuple and all(type(r) is route_type for r in value):
+                remember(id(value), (value, raw))  # a frozen route cannot change
             return raw
         return encode_routes
 
@@ -209,6 +209,10 @@ class ClasslessRoutesCodec(Codec["tuple[_v.ClasslessRoute, ...]"]):
             out.append(subnet.to_bytes(4, "big")[:(width + 7) >> 3])
             out.append(packed(route.router))
         return b"".join(out)
+
+
+def _no_route_made(key: int) -> Any:
+    raise KeyError(key)  # the memo is filled by its encoder alone
 
 
 def _routes_valid(raw: bytes) -> bool:

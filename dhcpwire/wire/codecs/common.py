@@ -22,7 +22,10 @@ from typing import Any, Final
 from ..errors import BadOptionLength
 from ..registry import Codec, Malformed
 
-__all__ = ["ZERO_ADDRESS", "ValueCache", "as_tuple", "ip4", "lazy_values", "packed", "raise_length"]
+__all__ = [
+    "ZERO_ADDRESS", "ValueCache", "as_tuple", "empty_caches", "ip4", "lazy_values", "packed",
+    "raise_length",
+]
 
 
 class _LazyValues:
@@ -66,14 +69,36 @@ class ValueCache(dict[Any, Any]):
         self._make = make
         self._size = size
         self._keep = keep
+        _CACHES.append(self)
+
+    def empty(self) -> None:
+        """Forget every value (but the kept ones)."""
+        self.clear()
+        if self._keep:
+            self.update(self._keep)
 
     def __missing__(self, key: Any) -> Any:
         if len(self) >= self._size:
-            self.clear()
-            if self._keep:
-                self.update(self._keep)
+            self.empty()
         value = self[key] = self._make(key)
         return value
+
+    def remember(self, key: Any, value: Any) -> None:
+        """Keep ``value`` for ``key`` (a memo filled by its user, not by ``make``)."""
+        if len(self) >= self._size:
+            self.empty()
+        self[key] = value
+
+
+#: Every ValueCache made, for :func:`empty_caches`.
+_CACHES: list[ValueCache] = []
+
+
+def empty_caches() -> None:
+    """Empty every cache of typed values and encodings (the benchmarks' cold
+    runs measure what a value costs the first time it is seen)."""
+    for cache in _CACHES:
+        cache.empty()
 
 
 def _new_address(packed: bytes) -> IPv4Address:
