@@ -51,6 +51,16 @@ def _bad_int(name: str, value: object, bits: int) -> None:
     raise ValueError(f"{name}={value} does not fit in {bits} bits")
 
 
+def _check_ints(htype: object, hlen: object, hops: object, xid: object, secs: object,
+                flags: object) -> None:
+    """Raise for the first of the integer fields that is not an int (an IntEnum
+    such as HType is one) in its range."""
+    for name, value, bits in (("htype", htype, 8), ("hlen", hlen, 8), ("hops", hops, 8),
+                              ("xid", xid, 32), ("secs", secs, 16), ("flags", flags, 16)):
+        if not _is_int(value) or not 0 <= value < 1 << bits:  # type: ignore[operator]
+            _bad_int(name, value, bits)
+
+
 def _address(name: str, value: object) -> IPv4Address:
     if isinstance(value, IPv4Address):
         return value
@@ -176,18 +186,13 @@ class Message(_Fields):
                 if (type(op) is not int and not _is_int(op)) or not 0 <= op <= 255:
                     _bad_int("op", op, 8)
                 op = _OPCODES.get(op, op)
-            if (type(htype) is not int and not _is_int(htype)) or not 0 <= htype <= 255:
-                _bad_int("htype", htype, 8)
-            if (type(hlen) is not int and not _is_int(hlen)) or not 0 <= hlen <= 255:
-                _bad_int("hlen", hlen, 8)
-            if (type(hops) is not int and not _is_int(hops)) or not 0 <= hops <= 255:
-                _bad_int("hops", hops, 8)
-            if (type(xid) is not int and not _is_int(xid)) or not 0 <= xid <= 0xFFFFFFFF:
-                _bad_int("xid", xid, 32)
-            if (type(secs) is not int and not _is_int(secs)) or not 0 <= secs <= 0xFFFF:
-                _bad_int("secs", secs, 16)
-            if (type(flags) is not int and not _is_int(flags)) or not 0 <= flags <= 0xFFFF:
-                _bad_int("flags", flags, 16)
+            # the common case in one test: plain ints, in range (the OR of
+            # non-negative ints is below 2**k exactly when each of them is)
+            if not (type(htype) is int and type(hlen) is int and type(hops) is int
+                    and type(xid) is int and type(secs) is int and type(flags) is int
+                    and 0 <= htype | hlen | hops <= 255 and 0 <= secs | flags <= 0xFFFF
+                    and 0 <= xid <= 0xFFFFFFFF):
+                _check_ints(htype, hlen, hops, xid, secs, flags)
             if type(ciaddr) is not IPv4Address:
                 ciaddr = _address("ciaddr", ciaddr)
             if type(yiaddr) is not IPv4Address:

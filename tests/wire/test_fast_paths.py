@@ -230,3 +230,14 @@ def test_a_subclass_of_message_is_built_as_itself_and_validated() -> None:
     assert type(m) is Tagged and m.ciaddr == IPv4Address("192.0.2.1") and m.xid == 5
     with pytest.raises(ValueError):
         Tagged(xid=-1)
+
+
+@pytest.mark.parametrize("field,bits", [("op", 8), ("htype", 8), ("hlen", 8), ("hops", 8),
+                                        ("xid", 32), ("secs", 16), ("flags", 16)])
+def test_each_integer_field_is_checked_for_type_and_range_alone(field: str, bits: int) -> None:
+    top = (1 << bits) - 1
+    assert getattr(Message(**{field: top}), field) == top  # type: ignore[arg-type]
+    for bad, error in ((top + 1, ValueError), (-1, ValueError), (True, TypeError),
+                       (1.0, TypeError), ("1", TypeError)):
+        with pytest.raises(error, match=field):
+            Message(**{field: bad})  # type: ignore[arg-type]

@@ -79,7 +79,10 @@ class IPv4ListCodec(Codec[tuple[IPv4Address, ...]]):
             if type(value) is not tuple:
                 value = as_tuple(value, "IPv4Address")
             if len(value) == 1:
-                return packed(value[0])
+                first = value[0]
+                if type(first) is IPv4Address:  # packed(), inlined for the commonest list
+                    return first.__int__().to_bytes(4, "big")
+                return packed(first)
             if len(value) == 2:
                 return packed(value[0]) + packed(value[1])
             if len(value) < minimum:
