@@ -55,7 +55,6 @@ D = TypeVar("D")
 
 __all__ = ["NO_TYPED", "OptionMap", "parse_suboptions"]
 
-_MISSING: Any = object()
 _new = object.__new__
 #: The typed-value cache of a freshly decoded OptionMap: shared, so it is
 #: never written to (``__getitem__`` replaces it before caching).
@@ -162,17 +161,15 @@ class OptionMap(Mapping[int, Any]):
         (an :class:`~dhcpwire.codes.OptionCode`), of that option's type for a
         type checker too; with a plain ``int``, ``Any``."""
         typed = self._typed
-        value = typed.get(code, _MISSING)
-        if value is not _MISSING:
-            return value
+        if code in typed:
+            return typed[code]
         raw = self._raw[code]
         try:
             if self.payload is not None:
                 # decoded: lengths and structure are already validated, so the
-                # registry's function for validated bytes (None: unknown code)
-                reg = self._registry
-                dec = (reg.decoders or reg.decoder_table())[code]
-                value = raw if dec is None else dec(raw)
+                # registry's function for validated bytes (decode() filled the
+                # table; ``bytes`` for a code the registry does not define)
+                value = self._registry.decoders[code](raw)
             else:
                 spec = self._registry.get(code)
                 value = raw if spec is None else spec.codec.decode_checked(raw)

@@ -287,9 +287,11 @@ class Registry:
         #: decides alone. Empty until :meth:`scan_table` fills it.
         self.scanners: dict[int, Scanner] = {}
         #: Package-internal, read-only: code (0-255) -> a function from
-        #: *validated* value bytes to the typed value; ``None`` for a code not
-        #: defined here. Empty until :meth:`decoder_table` fills it.
-        self.decoders: dict[int, Callable[[bytes], Any] | None] = {}
+        #: *validated* value bytes to the typed value (``bytes``, which gives
+        #: the bytes back, for a code not defined here). Empty until
+        #: :meth:`decoder_table` fills it; :meth:`fast_table` does, so it is
+        #: full for every registry that has decoded a message.
+        self.decoders: dict[int, Callable[[bytes], Any]] = {}
         #: Package-internal, read-only: code (0-255) -> a function from a
         #: typed value to value bytes that meet the code's length rule. For
         #: a value it cannot encode it raises one of :data:`ENCODE_ERRORS`,
@@ -298,7 +300,7 @@ class Registry:
         #: bytes is refused). Empty until :meth:`encoder_table` fills it.
         self.encoders: dict[int, Callable[[Any], bytes]] = {}
 
-    def decoder_table(self) -> dict[int, Callable[[bytes], Any] | None]:
+    def decoder_table(self) -> dict[int, Callable[[bytes], Any]]:
         """:attr:`decoders`, filled for every code on first use (plain dicts
         are the cheapest lookup on the hot paths)."""
         if not self.decoders:
@@ -319,10 +321,10 @@ class Registry:
             return _keeping(spec.codec.decode)
         return spec.codec.scanner() or _valid
 
-    def _decoder(self, code: int) -> Callable[[bytes], Any] | None:
+    def _decoder(self, code: int) -> Callable[[bytes], Any]:
         spec = self._by_code.get(code)
         if spec is None:
-            return None
+            return bytes  # the value bytes themselves (bytes(b) is b)
         return spec.codec.value_decoder() if trusted(spec.codec) else spec.codec.decode
 
     def _encoder(self, code: int) -> Callable[[Any], bytes]:
@@ -342,7 +344,7 @@ class Registry:
     def decoder(self, code: int) -> Callable[[bytes], Any] | None:
         """The function from validated value bytes of ``code`` to its typed
         value; ``None`` for a code not defined here."""
-        return self.decoder_table().get(code)
+        return self.decoder_table()[code] if code in self._by_code else None
 
     def value_error(self, code: int, exc: Exception) -> OptionValueError:
         """The :class:`~dhcpwire.errors.OptionValueError` for ``exc``, raised by
@@ -408,6 +410,7 @@ class Registry:
         careful path (it changes how the packet is read)."""
         fast = self.decode_table
         if fast is None:
+            self.decoder_table()  # what reads the values of what is decoded
             rows: list[tuple[Scanner | int, ...] | None] = list(self.scan_table())
             rows[0] = rows[255] = None
             rows[52] = (_wrong,) * 256
