@@ -38,6 +38,7 @@ for _path in (str(HERE), str(HERE.parent)):
 
 from codec import (  # noqa: E402
     BASELINE,
+    TIMERS,
     Op,
     Settings,
     floor_decode,
@@ -119,9 +120,12 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=7, help="runs; the best is kept")
     parser.add_argument("--min-time", type=float, default=0.05,
                         help="seconds per repeat of the per-packet part")
+    parser.add_argument("--timer", choices=list(TIMERS), default="wall",
+                        help="the per-packet part's clock, as codec.py's --timer")
     args = parser.parse_args()
     new_addresses(args.packets, args.repeats)
-    all_packets(Settings(repeats=args.repeats, min_time=args.min_time, import_runs=1))
+    all_packets(Settings(repeats=args.repeats, min_time=args.min_time, import_runs=1,
+                         timer=args.timer))
     return 0
 
 

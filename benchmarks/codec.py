@@ -668,6 +668,15 @@ class Settings:
     repeats: int
     min_time: float  # seconds per repeat
     import_runs: int
+    #: "wall" (time.perf_counter, as timeit) or "cpu" (time.thread_time: the
+    #: time this thread ran, so that another process's turn on a shared CPU
+    #: is not counted; what it cannot remove is that process's cache traffic).
+    timer: str = "wall"
+    #: the checkout whose dhcpwire is measured (this one unless --tree says)
+    tree: Path = ROOT
+
+
+TIMERS: dict[str, Callable[[], float]] = {"wall": time.perf_counter, "cpu": time.thread_time}
 
 
 def loops_for(timer: timeit.Timer, min_time: float) -> int:
@@ -691,7 +700,8 @@ def measure(ops: dict[str, Op], settings: Settings) -> dict[str, tuple[float, in
     of a shared machine over all of them alike, so the ratios hold up better
     than the times.
     """
-    timers = {key: timeit.Timer(op.stmt, globals=op.env) for key, op in ops.items()}
+    clock = TIMERS[settings.timer]
+    timers = {key: timeit.Timer(op.stmt, globals=op.env, timer=clock) for key, op in ops.items()}
     loops = {key: loops_for(timer, settings.min_time) for key, timer in timers.items()}
     best = dict.fromkeys(timers, math.inf)
     for _ in range(settings.repeats):
@@ -703,8 +713,12 @@ def measure(ops: dict[str, Op], settings: Settings) -> dict[str, tuple[float, in
 _PYCACHE = tempfile.mkdtemp(prefix="dhcpwire-bench-pycache-")
 
 
-def import_ms(stmt: str, runs: int, *, compiled: bool = True) -> float:
-    """Best wall time of ``python -c stmt`` run from the repo root, in ms.
+def import_ms(stmt: str, runs: int, *, compiled: bool = True, cwd: Path = ROOT) -> float:
+    """Best time ``python -c stmt`` spends importing what ``stmt`` imports,
+    run from ``cwd``, in ms, as ``python -X importtime`` reports it (the
+    cumulative time of each module the statement imports at the top, less
+    nothing else: the interpreter's own start-up, which on a shared machine
+    varies by more than an import costs, is not in it).
 
     ``compiled`` (the default) measures an import as an installed package
     is imported: with its bytecode already compiled. The environment may set
@@ -717,23 +731,33 @@ def import_ms(stmt: str, runs: int, *, compiled: bool = True) -> float:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     if compiled:
         env["PYTHONPYCACHEPREFIX"] = _PYCACHE
-        subprocess.run([sys.executable, "-c", stmt], cwd=ROOT, check=True,
+        subprocess.run([sys.executable, "-c", stmt], cwd=cwd, check=True,
                        stdout=subprocess.DEVNULL, env=env)
     else:
         env["PYTHONDONTWRITEBYTECODE"] = "1"
         env["PYTHONPYCACHEPREFIX"] = tempfile.mkdtemp(prefix="dhcpwire-bench-nocache-")
+    startup = _top_imports("pass", cwd, env)
     best = math.inf
     for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-c", stmt],
-            cwd=ROOT,
-            check=True,
-            stdout=subprocess.DEVNULL,
-            env=env,
-        )
-        best = min(best, time.perf_counter() - start)
-    return best * 1000
+        took = _top_imports(stmt, cwd, env)
+        best = min(best, sum(us for name, us in took.items() if name not in startup))
+    return best / 1000
+
+
+def _top_imports(stmt: str, cwd: Path, env: dict[str, str]) -> dict[str, int]:
+    """``python -X importtime -c stmt``: the modules imported at the top level
+    (not by another module), with their cumulative microseconds."""
+    err = subprocess.run([sys.executable, "-X", "importtime", "-c", stmt], cwd=cwd, check=True,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
+                         text=True).stderr
+    top = {}
+    for line in err.splitlines():
+        parts = line.split("|")
+        if len(parts) == 3 and parts[0].startswith("import time:") and parts[1].strip().isdigit():
+            name = parts[2][1:]
+            if not name.startswith(" "):
+                top[name] = int(parts[1])
+    return top
 
 
 # ---------------------------------------------------------------------------
@@ -803,12 +827,30 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         help="subprocess runs per import-time measurement (default 10, quick 3)",
     )
+    parser.add_argument(
+        "--timer",
+        choices=list(TIMERS),
+        default="wall",
+        help="wall: elapsed time (timeit's); cpu: the time this thread ran, which a "
+        "shared machine's other processes disturb less (default wall)",
+    )
+    parser.add_argument(
+        "--tree",
+        type=Path,
+        help="measure the dhcpwire of another checkout (e.g. an older commit's), with "
+        "this script and these packets",
+    )
     args = parser.parse_args(argv)
     settings = Settings(
         repeats=args.repeats or (3 if args.quick else 7),
         min_time=args.min_time or (0.005 if args.quick else 0.05),
         import_runs=args.import_runs or (3 if args.quick else 10),
+        timer=args.timer,
+        tree=(args.tree or ROOT).resolve(),
     )
+    if "dhcpwire" in sys.modules and settings.tree != ROOT:
+        parser.error("--tree: dhcpwire is already imported")
+    sys.path.insert(0, str(settings.tree))
     if settings.repeats < 1 or settings.min_time <= 0 or settings.import_runs < 1:
         parser.error("--repeats, --min-time and --import-runs must be positive")
     packets = args.packet or list(PACKETS)
@@ -825,9 +867,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     say(
         f"best of {settings.repeats} repeats of >= {settings.min_time * 1000:g} ms "
-        "each; ratios are to the floor on the same packet, measured interleaved "
-        "in this run"
+        f"each ({settings.timer} time); ratios are to the floor on the same packet, "
+        "measured interleaved in this run"
     )
+    if settings.tree != ROOT:
+        say(f"dhcpwire from {settings.tree}")
     say()
 
     versions: dict[str, str] = {}
@@ -914,22 +958,21 @@ def main(argv: list[str] | None = None) -> int:
     import_times: dict[str, float] = {}
     if not args.json:
         say(
-            "import time: python -c 'import X' less python -c 'pass', "
-            f"best of {settings.import_runs} runs each; bytecode compiled first into a "
-            "private cache (as a pip install has it) unless said otherwise"
+            "import time: what python -X importtime -c 'import X' reports for the modules "
+            f"the statement imports, best of {settings.import_runs} runs; bytecode compiled "
+            "first into a private cache (as a pip install has it) unless said otherwise"
         )
-    bare = import_ms("pass", settings.import_runs)
     for lib in loaded:
-        import_times[lib.name] = import_ms(lib.import_stmt, settings.import_runs) - bare
+        cwd = settings.tree if lib.name == "dhcpwire" else ROOT
+        import_times[lib.name] = import_ms(lib.import_stmt, settings.import_runs, cwd=cwd)
         say(f"  {lib.import_stmt:<28} {import_times[lib.name]:7.1f} ms (compiled bytecode)")
         if lib.name == "dhcpwire":
-            source = import_ms(lib.import_stmt, settings.import_runs, compiled=False) - bare
+            source = import_ms(lib.import_stmt, settings.import_runs, compiled=False, cwd=cwd)
             import_times["dhcpwire (from source)"] = source
             say(f"  {lib.import_stmt:<28} {source:7.1f} ms (every module compiled from "
                 "source, as with PYTHONDONTWRITEBYTECODE and no cache)")
     for name in missing:
         say(f"  {name:<35} not importable")
-    say(f"  (python -c 'pass' itself: {bare:.1f} ms)")
     say()
 
     if ratios:
@@ -972,7 +1015,7 @@ def main(argv: list[str] | None = None) -> int:
             "python": platform.python_version(),
             "implementation": platform.python_implementation(),
             "machine": platform.machine(),
-            "settings": dataclasses.asdict(settings),
+            "settings": {**dataclasses.asdict(settings), "tree": str(settings.tree)},
             "versions": versions,
             "missing": missing,
             "packets": {
