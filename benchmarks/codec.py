@@ -713,12 +713,14 @@ def measure(ops: dict[str, Op], settings: Settings) -> dict[str, tuple[float, in
 _PYCACHE = tempfile.mkdtemp(prefix="dhcpwire-bench-pycache-")
 
 
-def import_ms(stmt: str, runs: int, *, compiled: bool = True, cwd: Path = ROOT) -> float:
+def import_ms(stmt: str, runs: int, *, compiled: bool = True, cwd: Path = ROOT,
+              beside: Path | None = None) -> float | tuple[float, float]:
     """Best time ``python -c stmt`` spends importing what ``stmt`` imports,
     run from ``cwd``, in ms, as ``python -X importtime`` reports it (the
-    cumulative time of each module the statement imports at the top, less
-    nothing else: the interpreter's own start-up, which on a shared machine
-    varies by more than an import costs, is not in it).
+    cumulative time of each module the statement imports at the top; the
+    interpreter's own start-up, which on a shared machine varies by more
+    than an import costs, is not in it). With ``beside``, the same from that
+    directory too, the runs alternating: (``cwd``'s, ``beside``'s).
 
     ``compiled`` (the default) measures an import as an installed package
     is imported: with its bytecode already compiled. The environment may set
@@ -729,19 +731,24 @@ def import_ms(stmt: str, runs: int, *, compiled: bool = True, cwd: Path = ROOT) 
     that is never written): what ``import`` costs on such a machine.
     """
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    dirs = [cwd] if beside is None else [cwd, beside]
     if compiled:
         env["PYTHONPYCACHEPREFIX"] = _PYCACHE
-        subprocess.run([sys.executable, "-c", stmt], cwd=cwd, check=True,
-                       stdout=subprocess.DEVNULL, env=env)
+        for where in dirs:
+            subprocess.run([sys.executable, "-c", stmt], cwd=where, check=True,
+                           stdout=subprocess.DEVNULL, env=env)
     else:
         env["PYTHONDONTWRITEBYTECODE"] = "1"
         env["PYTHONPYCACHEPREFIX"] = tempfile.mkdtemp(prefix="dhcpwire-bench-nocache-")
     startup = _top_imports("pass", cwd, env)
-    best = math.inf
+    best = [math.inf] * len(dirs)
     for _ in range(runs):
-        took = _top_imports(stmt, cwd, env)
-        best = min(best, sum(us for name, us in took.items() if name not in startup))
-    return best / 1000
+        for k, where in enumerate(dirs):
+            took = _top_imports(stmt, where, env)
+            best[k] = min(best[k], sum(us for name, us in took.items() if name not in startup))
+    if beside is None:
+        return best[0] / 1000
+    return best[0] / 1000, best[1] / 1000
 
 
 def _top_imports(stmt: str, cwd: Path, env: dict[str, str]) -> dict[str, int]:
@@ -839,6 +846,13 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         help="measure the dhcpwire of another checkout (e.g. an older commit's), with "
         "this script and these packets",
+    )
+    parser.add_argument(
+        "--import-beside",
+        type=Path,
+        metavar="DIR",
+        help="also time 'import dhcpwire' from DIR (another checkout), the runs alternating "
+        "with this one's, so that both see the same load",
     )
     args = parser.parse_args(argv)
     settings = Settings(
@@ -963,14 +977,24 @@ def main(argv: list[str] | None = None) -> int:
             "first into a private cache (as a pip install has it) unless said otherwise"
         )
     for lib in loaded:
-        cwd = settings.tree if lib.name == "dhcpwire" else ROOT
-        import_times[lib.name] = import_ms(lib.import_stmt, settings.import_runs, cwd=cwd)
-        say(f"  {lib.import_stmt:<28} {import_times[lib.name]:7.1f} ms (compiled bytecode)")
-        if lib.name == "dhcpwire":
-            source = import_ms(lib.import_stmt, settings.import_runs, compiled=False, cwd=cwd)
-            import_times["dhcpwire (from source)"] = source
-            say(f"  {lib.import_stmt:<28} {source:7.1f} ms (every module compiled from "
-                "source, as with PYTHONDONTWRITEBYTECODE and no cache)")
+        if lib.name != "dhcpwire":
+            took = import_ms(lib.import_stmt, settings.import_runs)
+            assert isinstance(took, float)
+            import_times[lib.name] = took
+            say(f"  {lib.import_stmt:<28} {took:7.1f} ms (compiled bytecode)")
+            continue
+        for compiled, how in ((True, "compiled bytecode"), (False, "every module compiled "
+                              "from source, as with PYTHONDONTWRITEBYTECODE and no cache")):
+            key = "dhcpwire" if compiled else "dhcpwire (from source)"
+            both = import_ms(lib.import_stmt, settings.import_runs, compiled=compiled,
+                             cwd=settings.tree, beside=args.import_beside)
+            ours, theirs = both if isinstance(both, tuple) else (both, None)
+            import_times[key] = ours
+            say(f"  {lib.import_stmt:<28} {ours:7.1f} ms ({how})")
+            if theirs is not None:
+                import_times[f"{key}, {args.import_beside}"] = theirs
+                say(f"  {'  ' + str(args.import_beside):<28} {theirs:7.1f} ms (the same, runs "
+                    "alternating with the line above)")
     for name in missing:
         say(f"  {name:<35} not importable")
     say()
