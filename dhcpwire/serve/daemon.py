@@ -316,7 +316,7 @@ class Daemon:
     def step(self, timeout: float | None) -> int:
         """One batch: read, answer, run the clock, commit, send. Returns the datagrams read."""
         engine = self.engine
-        batch: list[tuple[bytes, str, IPv4Address]] = []
+        batch: list[tuple[bytes, str, IPv4Address, int]] = []
         buffer = memoryview(self._buffer)
         hosts = self._hosts
         for key, _ in self.selector.select(timeout):
@@ -327,7 +327,7 @@ class Daemon:
             sock: socket.socket = key.fileobj  # type: ignore[assignment]
             while len(batch) < BATCH:
                 try:
-                    n, (host, _port) = sock.recvfrom_into(buffer)
+                    n, (host, port) = sock.recvfrom_into(buffer)
                 except (BlockingIOError, InterruptedError):
                     break
                 except OSError as exc:
@@ -338,13 +338,14 @@ class Daemon:
                     if len(hosts) > 4096:
                         hosts.clear()
                     source = hosts[host] = IPv4Address(host)
-                batch.append((buffer[:n].tobytes(), key.data, source))
+                batch.append((buffer[:n].tobytes(), key.data, source, port))
         # The server takes no step back in time (a clock set back by NTP would be
         # caller misuse): the wall clock, never less than the last batch's.
         now = self._now = max(time.time(), self._now)
         outgoing: list[Outgoing] = []
-        for data, interface, source in batch:
-            outgoing += engine.receive(data, interface=interface, source=source, now=now)
+        for data, interface, source, port in batch:
+            outgoing += engine.receive(data, interface=interface, source=source, now=now,
+                                       source_port=port)
         engine.tick(now)
         if now - self._saved >= COUNTER_INTERVAL:
             self.database.save_counters(self.metrics.flat())

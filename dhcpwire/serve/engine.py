@@ -177,8 +177,12 @@ class Engine:
 
     # -- one datagram ---------------------------------------------------------------------
     def receive(self, data: bytes, *, interface: str | None, source: IPv4Address | None,
-                now: float) -> list[Outgoing]:
-        """Answer one datagram: lease changes recorded (not committed), replies returned."""
+                now: float, source_port: int | None = None) -> list[Outgoing]:
+        """Answer one datagram: lease changes recorded (not committed), replies returned.
+
+        ``source_port`` is the datagram's UDP source port: a relay agent that
+        says it sends from another port than 67 (RFC 8357) is answered there.
+        """
         metrics = self.metrics
         try:
             message = decode(data, strict=False)
@@ -203,7 +207,8 @@ class Engine:
         index = classes.route(message, matched, self.held) if classes.configs else 0
         try:
             state, actions = handle(self.states[index], message, now=now,
-                                    interface=interface, source=source)
+                                    interface=interface, source=source,
+                                    source_port=source_port)
         except Exception:
             # The server is a pure function: when it raises, its state is as it
             # was. One message must not take the daemon down; it is logged.

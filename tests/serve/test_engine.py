@@ -11,7 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from dhcpwire import DOMAIN_NAME, MessageType, encode
+from dhcpwire import (
+    DOMAIN_NAME,
+    RELAY_AGENT_INFORMATION,
+    RELAY_AGENT_SPACE,
+    Message,
+    MessageType,
+    OptionMap,
+    encode,
+)
 from dhcpwire.serve import Metrics, render
 from dhcpwire.serve.daemon import configure_logging
 from dhcpwire.serve.engine import drop_label, log
@@ -236,3 +244,21 @@ def test_an_exception_inside_the_server_drops_that_message_only(
     assert "internal error answering DHCPDISCOVER" in lines.getvalue()
     monkeypatch.setattr(module, "handle", real)
     assert [m.message_type for m in receive(eng, discover(1))] == [MessageType.OFFER]
+
+
+def test_a_relay_on_another_port_than_67_is_answered_on_its_port(tmp_path: Path) -> None:
+    # RFC 8357 section 5.1: a relay agent that sends from a port other than 67
+    # adds the Relay Source Port sub-option (19) to option 82, and the server
+    # answers to the UDP port the relayed message came from.
+    relay = IPv4Address("10.77.0.1")
+    agent = OptionMap.from_raw({1: b"port-7", 19: b""}, registry=RELAY_AGENT_SPACE)
+    data = encode(Message(xid=7, hops=1, giaddr=relay, chaddr=chaddr(7), options={
+        53: MessageType.DISCOVER, RELAY_AGENT_INFORMATION: agent}))
+    eng = engine(tmp_path)
+    [out] = eng.receive(data, interface="eth0", source=relay, now=1000.0, source_port=1067)
+    assert (out.send.destination, out.send.port) == (relay, 1067)
+    # Without sub-option 19 the reply goes to the relay's port 67 (RFC 2131 4.1).
+    plain = encode(Message(xid=8, hops=1, giaddr=relay, chaddr=chaddr(8), options={
+        53: MessageType.DISCOVER}))
+    [out] = eng.receive(plain, interface="eth0", source=relay, now=1000.0, source_port=1067)
+    assert out.send.port == 67
