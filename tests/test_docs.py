@@ -88,7 +88,7 @@ def test_the_state_diagrams_are_svg_drawn_at_build_time(html: Path) -> None:
     for state in ("SELECTING", "REQUESTING", "BOUND", "RENEWING", "REBINDING", "INIT-REBOOT"):
         assert f">{state}</text>" in client
     assert client.startswith("<?xml") and "<svg" in client
-    assert ">offered</text>" in lease and ">bound</text>" in lease
+    assert ">OFFERED</text>" in lease and ">BOUND</text>" in lease and "LeaseDeclined" in lease
     assert "stateDiagram-v2" not in page  # no Mermaid text left for the reader's browser
 
 

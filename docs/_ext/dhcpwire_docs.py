@@ -9,25 +9,20 @@ parts), and the test suite checks it against decoded values.
 ``.. dhcpwire-dot:: module:function`` calls a function that returns Graphviz
 DOT text and renders it with ``sphinx.ext.graphviz`` (SVG): ``:keywords:
 format=dot`` passes keyword arguments, ``:caption:`` and ``:alt:`` as for
-``graphviz``. :func:`client_dot` and :func:`lease_dot` here draw the client's
-transition table and the server's lease life cycle.
+``graphviz``: the client's transition table
+(``dhcpwire.client:diagram`` with ``format=dot``) and the server's lease
+life cycle (``dhcpwire.server:lifecycle_diagram``).
 ``.. dhcpwire-client-diagram:: :transitions:`` is the full table of
 :func:`dhcpwire.client.transitions`; ``.. dhcpwire-lint-rules::`` the rules of
 ``dhcpwire lint``.
-
-Pages named in ``index.rst``'s toctree that do not exist yet (pages written
-in parallel) are left out of it with a note in the build log instead of a
-warning, so ``-W`` builds pass while they are being written.
 """
 
 from __future__ import annotations
 
 import importlib
-import inspect
 import os
 import re
 import shutil
-from pathlib import Path
 from typing import Any, ClassVar
 
 from docutils import nodes
@@ -176,64 +171,6 @@ def _quote(*lines: str) -> str:
     return '"' + "\\n".join(escaped) + '"'
 
 
-def client_dot() -> str:
-    """RFC 2131 figure 5 as DOT: the client's :func:`dhcpwire.client.diagram` when it
-    draws DOT, else drawn here from :func:`dhcpwire.client.transitions` the same way
-    (Stop and LinkDown from every state, timers not due and discarded messages left
-    out; arrows between the same two states merged)."""
-    from dhcpwire import client
-
-    if "format" in inspect.signature(client.diagram).parameters:
-        return str(client.diagram(format="dot"))  # type: ignore[call-arg]
-    skipped = {"timer not due", "message / discard"}
-    arrows: dict[tuple[Any, Any], list[str]] = {}
-    for row in client.transitions():
-        if row.trigger.__name__ in ("Stop", "LinkDown"):
-            continue
-        for label, target in row.edges:
-            if label not in skipped:
-                labels = arrows.setdefault((row.state, target), [])
-                if label not in labels:
-                    labels.append(label)
-    states = {s for pair in arrows for s in pair}
-    lines = ["digraph dhcp_client {", '    node [shape=box, style=rounded, fontname="sans-serif"];',
-             '    edge [fontname="sans-serif", fontsize=10];', '    start [shape=point, label=""];']
-    lines += [f"    {s.name} [label={_quote(s.value)}];" for s in client.State if s in states]
-    lines.append(f"    start -> {client.State.STOPPED.name};")
-    lines += [f"    {a.name} -> {b.name} [label={_quote(*labels)}];"
-              for (a, b), labels in arrows.items()]
-    lines.append('    note [shape=note, label="Stop and LinkDown lead\\nhere from every state"];')
-    lines.append("    note -> LINK_DOWN [style=dotted, arrowhead=none];")
-    return "\n".join([*lines, "}"]) + "\n"
-
-
-def lease_dot() -> str:
-    """The server's lease life cycle as DOT, from its one table,
-    ``dhcpwire.server.leases.LIFECYCLE``: (state, lease action) -> state."""
-    from dhcpwire.server import leases
-
-    table = getattr(leases, "LIFECYCLE", None)
-    if table is None:  # a version without the table: the states alone, and say so
-        logger.info("dhcpwire_docs: dhcpwire.server.leases has no LIFECYCLE table; "
-                    "the lease diagram shows the states only")
-        return ("digraph lease_states {\n    node [shape=box, style=rounded];\n"
-                + "".join(f"    {s.name} [label={_quote(s.value)}];\n"
-                          for s in leases.LeaseState)
-                + '    note [shape=note, label="no life-cycle table in this version"];\n}\n')
-    arrows: dict[tuple[str, str], list[str]] = {}
-    for (before, action), after in table.items():
-        source = "unused" if before is None else before.name
-        arrows.setdefault((source, after.name), []).append(
-            action.__name__.removeprefix("Lease").lower())
-    lines = ["digraph lease_life_cycle {", '    node [shape=box, style=rounded, '
-             'fontname="sans-serif"];', '    edge [fontname="sans-serif", fontsize=10];',
-             '    unused [shape=plaintext, label="address never used"];']
-    lines += [f"    {s.name} [label={_quote(s.value)}];" for s in leases.LeaseState]
-    lines += [f"    {a} -> {b} [label={_quote(', '.join(labels))}];"
-              for (a, b), labels in arrows.items()]
-    return "\n".join([*lines, "}"]) + "\n"
-
-
 class ClientDiagram(SphinxDirective):
     """Every row of the client's transition table (:func:`dhcpwire.client.transitions`)."""
 
@@ -246,7 +183,7 @@ class ClientDiagram(SphinxDirective):
         for row in client.transitions():
             labels = "; ".join(f"{label} → {target.value}" for label, target in row.edges)
             rows.append([nodes.literal(text=row.state.value),
-                         nodes.literal(text=row.trigger.__name__), nodes.Text(labels)])
+                         nodes.literal(text=row.event.__name__), nodes.Text(labels)])
         return [_table(["State", "Event", "Edges (label → next state)"], rows, [14, 18, 68])]
 
 
@@ -261,22 +198,6 @@ class LintRules(SphinxDirective):
              nodes.Text(rule.summary)] for rule in RULES.values()]
         return [_table(["Rule", "Level", "Reference", "What it checks"], rows,
                        [16, 8, 26, 50])]
-
-
-def _prune_toctree(app: Sphinx, docname: str, source: list[str]) -> None:
-    if docname != app.config.root_doc:
-        return
-    srcdir = Path(app.srcdir)
-    kept = []
-    for line in source[0].splitlines(keepends=True):
-        name = line.strip()
-        if line.startswith("   ") and re.fullmatch(r"[a-z_]+", name) \
-                and not (srcdir / f"{name}.rst").exists():
-            logger.info("dhcpwire_docs: %s.rst does not exist yet; left out of the toctree",
-                        name)
-            continue
-        kept.append(line)
-    source[0] = "".join(kept)
 
 
 def _need_dot(app: Sphinx) -> None:
@@ -294,6 +215,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("dhcpwire-dot", DotDiagram)
     app.add_directive("dhcpwire-client-diagram", ClientDiagram)
     app.add_directive("dhcpwire-lint-rules", LintRules)
-    app.connect("source-read", _prune_toctree)
     app.connect("builder-inited", _need_dot)
     return {"version": "2", "parallel_read_safe": True, "parallel_write_safe": True}
