@@ -135,12 +135,6 @@ class _Tables(HTMLParser):
 
 #: Pages whose tables still break (a first column that wraps starts a new row in an RST
 #: simple table), with who fixes them: name -> reason. Keep it short.
-BROKEN_TABLES: dict[str, str] = {
-    "conformance.html": "first-column cells wrap into new rows (RFC lists ending in ','): "
-                        "docs/conformance.rst's owner converts them to list-tables",
-}
-
-
 def test_tables_render_as_tables(html: Path) -> None:
     """A simple table whose first column wraps becomes two rows: the first ends its list
     with a comma, or the continuation row has empty cells. None may do that."""
@@ -153,7 +147,7 @@ def test_tables_render_as_tables(html: Path) -> None:
                 if len(row) >= 2 and (not row[0] or not any(row[1:])
                                       or row[0].endswith((",", " and", " or"))):
                     broken.setdefault(page.name, []).append((number, row[:2]))
-    assert set(broken) <= set(BROKEN_TABLES), broken
+    assert broken == {}, broken
 
 
 # -- the option table's Python types ----------------------------------------------------------
