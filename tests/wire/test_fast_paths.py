@@ -241,3 +241,17 @@ def test_each_integer_field_is_checked_for_type_and_range_alone(field: str, bits
                        (1.0, TypeError), ("1", TypeError)):
         with pytest.raises(error, match=field):
             Message(**{field: bad})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("raw", [
+    bytes((5, 0, 0)) + b"\x01a\x03b.c\x02\\x\x00",  # dots and backslashes inside labels
+    bytes((5, 0, 0)) + b"\x00",                    # the root name
+    bytes((4, 0, 0)) + b"\x08laptop-7",            # a partial name (RFC 4702 s2.3.1)
+    bytes((4, 255, 255)),                          # E set, no name
+    bytes((1, 0, 0)) + b"host.example\xff",        # the deprecated ASCII form
+])
+def test_the_fqdn_decoder_reads_names_as_the_codec_does(raw: bytes) -> None:
+    spec = DEFAULT_REGISTRY[81]
+    assert _careful_accepts(spec, raw)
+    fast = DEFAULT_REGISTRY.decoder(81)
+    assert fast is not None and fast(raw) == spec.codec.decode(raw)

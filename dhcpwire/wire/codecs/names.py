@@ -415,6 +415,28 @@ class ClientFQDNCodec(Codec["_v.ClientFQDN"]):
         if raw[0] & 0x04 and len(raw) > 3 and _skip_name(raw, 3, compressed=False) != len(raw):
             raise Malformed("bytes after the domain name", 3)
 
+    def value_decoder(self) -> Callable[[bytes], _v.ClientFQDN]:
+        # decode() for validated bytes: a wire-format name is its labels up to
+        # the root label (or the end: a partial name), no pointer among them
+        def decode_fqdn(raw: bytes) -> _v.ClientFQDN:
+            flags = raw[0]
+            if not flags & 0x04:
+                name = raw[3:].decode("ascii", "surrogateescape")
+            elif len(raw) == 3:
+                name = ""
+            else:
+                labels = []
+                i, n = 3, len(raw)
+                while i < n and raw[i]:
+                    label = raw[i + 1:i + 1 + raw[i]].decode("ascii", "surrogateescape")
+                    if "." in label or "\\" in label:
+                        label = label.replace("\\", "\\\\").replace(".", "\\.")
+                    labels.append(label)
+                    i += 1 + raw[i]
+                name = ".".join(labels) + ("." if i < n else "")
+            return _v.ClientFQDN(flags, raw[1], raw[2], name)
+        return decode_fqdn
+
     def scanner(self) -> Callable[[bytes], bool]:
         def fqdn_valid(raw: bytes) -> bool:
             # validate(): with the E bit, a name in wire format (a partial one
