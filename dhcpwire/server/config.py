@@ -23,7 +23,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from ..wire.codes import (
     AUTHENTICATION,
@@ -70,8 +70,11 @@ PROTOCOL_OPTIONS: Final = frozenset({
     SUBNET_SELECTION, FORCERENEW_NONCE_CAPABLE, AUTHENTICATION,
 })
 
+#: What the constructors accept where they store an address, a range, text:
+#: they normalise it (the fields hold IPv4Address, tuples of ranges, bytes).
 AddressLike = IPv4Address | str | int
 RangeLike = AddressLike | tuple[AddressLike, AddressLike]
+OptionsLike = Options | Mapping[int, Any]
 
 
 def _address(name: str, value: object) -> IPv4Address:
@@ -188,6 +191,25 @@ class Subnet:
     boot_file: bytes = b""
     server_name: bytes = b""
 
+    if TYPE_CHECKING:
+        # What a checker sees: the forms __post_init__ normalises. (At run time
+        # the dataclass makes __init__; tests/server/test_config_types.py keeps
+        # this signature in step with the fields.)
+        def __init__(
+            self, *, network: IPv4Network | str,
+            pools: Iterable[RangeLike] | RangeLike = (),
+            excluded: Iterable[RangeLike] | RangeLike = (),
+            router: Iterable[AddressLike] | AddressLike = (),
+            dns_servers: Iterable[AddressLike] | AddressLike = (),
+            domain_name: str | None = None, domain_search: Iterable[str] | str = (),
+            classless_routes: Iterable[ClasslessRoute] = (), mtu: int | None = None,
+            ntp_servers: Iterable[AddressLike] | AddressLike = (),
+            options: OptionsLike = ..., interface: str | None = None, link: str | None = None,
+            server_identifier: AddressLike | None = None,
+            next_server: AddressLike | None = None, boot_file: bytes | str = b"",
+            server_name: bytes | str = b"",
+        ) -> None: ...
+
     def __post_init__(self) -> None:
         net = self.network
         if not isinstance(net, IPv4Network):
@@ -251,6 +273,13 @@ class Reservation:
     htype: int = 1
     client_id: bytes | None = None
     options: Options = field(default_factory=lambda: Options())
+
+    if TYPE_CHECKING:
+        def __init__(
+            self, *, address: AddressLike, hardware_address: bytes | str | None = None,
+            htype: int = 1, client_id: bytes | ClientIdentifier | None = None,
+            options: OptionsLike = ...,
+        ) -> None: ...
 
     def __post_init__(self) -> None:
         _set(self, "address", _address("address", self.address))
@@ -343,6 +372,20 @@ class ServerConfig:
     always_send: tuple[int, ...] = (SUBNET_MASK,)
     registry: Registry = DEFAULT_REGISTRY
     _plan: Plan = field(init=False, repr=False, compare=False)
+
+    if TYPE_CHECKING:
+        def __init__(
+            self, *, server_identifier: AddressLike, subnets: Iterable[Subnet] | Subnet,
+            reservations: Iterable[Reservation] = (), options: OptionsLike = ...,
+            default_lease_time: int = 43200, min_lease_time: int = 60,
+            max_lease_time: int = 7 * 86400, renewal_fraction: float = 0.5,
+            rebinding_fraction: float = 0.875, offer_time: float = 60.0,
+            decline_time: float = 86400.0, authoritative: bool = False,
+            rapid_commit: bool = False, bootp: bool = False, forcerenew_nonce: bool = False,
+            subnet_selection: bool = False, link_selection: bool = True,
+            server_id_override: bool = True, always_send: Iterable[int] = (SUBNET_MASK,),
+            registry: Registry = DEFAULT_REGISTRY,
+        ) -> None: ...
 
     def __post_init__(self) -> None:
         _set(self, "server_identifier", _address("server_identifier", self.server_identifier))
