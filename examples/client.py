@@ -94,7 +94,7 @@ def kind(message: Message) -> str:
     mtype = message.message_type
     if mtype is None:
         return "BOOTP"
-    return f"DHCP{mtype.name}" if isinstance(mtype, MessageType) else f"DHCP-TYPE-{mtype}"
+    return str(mtype) if isinstance(mtype, MessageType) else f"DHCP-TYPE-{mtype}"
 
 
 def interface_mac(interface: str) -> bytes:

@@ -76,12 +76,12 @@ def build(config: ClientConfig, kind: MessageType, *, xid: int, secs: int = 0,
     kept = {code: value for code, value in options.items() if allowed(code)}
     for code in _musts(kind, state):
         if code not in kept:
-            raise TableViolation(f"DHCP{kind.name}: table 5 says option {code} MUST appear")
+            raise TableViolation(f"{kind}: table 5 says option {code} MUST appear")
     if kept.get(codes.MESSAGE_TYPE) != kind:
-        raise TableViolation(f"DHCP{kind.name}: option 53 must say so")
+        raise TableViolation(f"{kind}: option 53 must say so")
     ciaddr_rule = _field_rule(kind, "ciaddr", state)
     if (ciaddr_rule == "zero") != (ciaddr == ZERO_ADDRESS):
-        raise TableViolation(f"DHCP{kind.name}: 'ciaddr' {ciaddr} breaks table 5's "
+        raise TableViolation(f"{kind}: 'ciaddr' {ciaddr} breaks table 5's "
                              f"{ciaddr_rule!r} ({state or 'any state'})")
     # Table 5, 'secs': "0 or seconds since DHCP process started" ("0" in
     # DHCPDECLINE and DHCPRELEASE). 'flags': "Set 'BROADCAST' flag if client

@@ -59,7 +59,7 @@ def kind_text(message: Message) -> str:
     except DhcpwireError:
         return "a message with a malformed type (option 53)"
     if isinstance(kind, MessageType):
-        return f"DHCP{kind.name}"
+        return str(kind)  # DHCPOFFER, or "message type 200" for one no RFC names
     if kind is None:
         return "a BOOTP message"
     return f"message type {kind!r}"

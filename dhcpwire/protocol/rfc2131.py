@@ -229,7 +229,7 @@ _TYPES: Final = frozenset(MessageType)
 def _name(kind: object) -> str:
     if kind is None:
         return "BOOTP message"
-    return f"DHCP{kind.name}" if isinstance(kind, MessageType) else f"message type {kind}"
+    return str(kind) if isinstance(kind, MessageType) else f"message type {kind}"
 
 
 # -- table 3 for the reply builders ------------------------------------------------------

@@ -258,14 +258,16 @@ class Message(_Fields):
         return dataclasses.replace(self, **changes)
 
     def __str__(self) -> str:
-        kind: object = self.message_type  # raw bytes, when a lenient decode kept them
-        if kind is None:
-            name = "BOOTP"
-        elif isinstance(kind, MessageType) and kind.assigned:
-            name = kind.name
+        # option 53 read from its bytes: a lenient decode may have kept a
+        # malformed one, and printing a message never raises
+        raw = self.options.raw_map.get(53) if self.vend is None else None
+        if raw is None:
+            name = "BOOTP message"
+        elif len(raw) == 1:
+            name = str(MessageType(raw[0]))
         else:
-            name = f"type {int(kind) if isinstance(kind, MessageType) else kind}"
-        return f"DHCP{name} xid=0x{self.xid:08x} chaddr={self.hwaddr}"
+            name = f"message with a malformed type (option 53 is {raw.hex() or 'empty'})"
+        return f"{name} xid=0x{self.xid:08x} chaddr={self.hwaddr}"
 
 
 _new = object.__new__

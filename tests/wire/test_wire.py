@@ -585,13 +585,24 @@ def test_options_equality_is_by_wire_value_and_hashable() -> None:
     assert a == {3: (IPv4Address("192.0.2.1"),)}
 
 
+def test_a_message_prints_its_type_by_rfc_name_and_never_raises() -> None:
+    discover = Message(xid=0x3D1D, chaddr=bytes.fromhex("000b8201fc42"),
+                       options={53: MessageType.DISCOVER})
+    assert str(discover) == "DHCPDISCOVER xid=0x00003d1d chaddr=00:0b:82:01:fc:42"
+    assert str(Message(xid=1)).startswith("BOOTP message xid=0x00000001")
+    # a lenient decode keeps an option 53 of the wrong length as raw bytes
+    lenient = decode(packet(b"\x35\x02\x01\x02\xff"), strict=False)
+    assert lenient.defects and str(lenient).startswith(
+        "message with a malformed type (option 53 is 0102) xid=")
+
+
 def test_an_unknown_message_type_is_a_message_type_named_by_its_number() -> None:
     # RFC 2132 s9.6 leaves the list open: 99 is no RFC's, and still a MessageType
     msg = decode(packet(b"\x35\x01\x63\xff"))
     kind = msg.message_type
     assert isinstance(kind, MessageType) and kind == 99 and kind is MessageType(99)
     assert (kind.name, kind.assigned, str(kind)) == ("TYPE_99", False, "message type 99")
-    assert str(msg).startswith("DHCPtype 99 ") and 99 not in list(MessageType)
+    assert str(msg).startswith("message type 99 xid=") and 99 not in list(MessageType)
     assert encode(Message(options={53: kind})) == encode(Message(options={53: 99}))
     with pytest.raises(ValueError):
         MessageType(256)
