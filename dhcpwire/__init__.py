@@ -81,7 +81,7 @@ _VALUES = frozenset({
     "MachineIdentifier", "RelayAuthentication", "SipServers", "SixRd", "UserClass",
     "VendorClass", "VendorInfo"})
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "BROADCAST_FLAG",
