@@ -200,3 +200,12 @@ def test_serve_check_without_an_interface_says_so_and_fails(tmp_path: Path) -> N
     out = io.StringIO()
     assert main(["serve", "--check", "--config", str(path), "--interface", "eth3"], out=out,
                 err=io.StringIO()) == 0
+
+
+def test_the_bundled_example_configuration_checks_clean() -> None:
+    # README.md shows `dhcpwire serve --check --config examples/server.toml`
+    example = Path(__file__).resolve().parents[2] / "examples" / "server.toml"
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["serve", "--check", "--config", str(example)], out=out, err=err) == 0, \
+        err.getvalue()
+    assert "1 subnet, 1 class" in out.getvalue()
