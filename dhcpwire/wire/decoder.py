@@ -160,7 +160,7 @@ def decode(data: bytes, *, strict: bool = True,
             # RFC 2131 section 2: sname and file are "null terminated strings"
             sname = sname_file[:64].rstrip(b"\0")
             file = sname_file[64:].rstrip(b"\0")
-    ci, yi, si, gi = _ADDRESSES.get(addresses) or _ADDRESSES[addresses]
+    ci, yi, si, gi = _ADDRESSES[addresses]
     return message_from_wire(_OPS[op], htype, hlen, hops, xid, secs, flags, ci, yi, si, gi,
                              chaddr, sname, file, _make_options(raw, typed, registry, data),
                              None, defects)

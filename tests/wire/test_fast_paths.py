@@ -23,6 +23,7 @@ from dhcpwire import (
     DEFAULT_REGISTRY,
     RELAY_AGENT_SPACE,
     ClasslessRoute,
+    DecodeError,
     Message,
     OptionMap,
     Options,
@@ -255,3 +256,30 @@ def test_the_fqdn_decoder_reads_names_as_the_codec_does(raw: bytes) -> None:
     assert _careful_accepts(spec, raw)
     fast = DEFAULT_REGISTRY.decoder(81)
     assert fast is not None and fast(raw) == spec.codec.decode(raw)
+
+
+@pytest.mark.parametrize("raw,valid", [
+    (b"\x01\x03abc\x02\x01x\x05\x04\x0a\x14\x1e\x00", True),   # circuit, remote, link-selection
+    (b"\x01\x01a\x01\x01b", False),                           # a repeat: concatenated, careful path
+    (b"\x97\x00\x01\x01a\x97\x00", False),                    # a repeat of a code over 63
+    (b"\x05\x03\x0a\x14\x1e", False),                         # link-selection of 3 octets
+    (b"\x01\x05abc", False),                                  # runs past the end
+    (b"\x01\x02ab\x02", False),                               # a code with no length octet
+    (b"\x13\x00\x98\x00\xfe\x02xy", True),                    # empty flags; an unknown code
+])
+def test_the_relay_agent_scanner_says_valid_only_for_one_walk_without_repeats(
+    raw: bytes, valid: bool,
+) -> None:
+    assert (_scan(DEFAULT_REGISTRY, 82, raw) is True) is valid
+    if valid:
+        assert _careful_accepts(DEFAULT_REGISTRY[82], raw)
+    else:  # what the scanner leaves, the careful path reads: as the codec does
+        careful = _careful_accepts(DEFAULT_REGISTRY[82], raw)
+        msg = Message(options=Options.from_raw({82: raw}))
+        wire = encode(msg)
+        if careful:
+            assert decode(wire).options.raw(82) == raw
+        else:
+            with pytest.raises(DecodeError) as exc:
+                decode(wire)
+            assert exc.value.option == 82
