@@ -1,8 +1,8 @@
 """Every Python example of README.md and docs/ passes ``mypy --strict`` (issue 11 item 4).
 
 The doctests of a page run in order, so they are checked as one module;
-each ``code-block:: python`` block (README: each fenced block without ``>>>``)
-is a module of its own. The doctests themselves run through pytest's
+each Python block without ``>>>`` (``code-block:: python`` in the docs, a
+fenced block in the README) is a module of its own. The doctests themselves run through pytest's
 ``--doctest-glob`` (README.md and docs/*.rst, see pyproject.toml); the
 blocks that are not doctests are socket drivers, which ``examples/`` holds
 runnable and the interop tests run. Under CI a missing mypy fails; elsewhere
@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -32,9 +33,9 @@ def examples(page: Path) -> list[str]:
     if page.suffix == ".md":
         blocks = [b for b in re.findall(r"```python\n(.*?)```", text, re.S) if ">>>" not in b]
     else:
-        blocks = ["\n".join(line[4:] for line in m.group(1).splitlines()).strip() + "\n"
-                  for m in re.finditer(r"^\.\. code-block:: python\n\n((?:    .*\n|\n)+)",
-                                       text, re.M)]
+        blocks = [textwrap.dedent(m.group(1)).strip() + "\n"
+                  for m in re.finditer(r"^\.\. code-block:: python\n\n((?: +.*\n|\n)+)",
+                                       text, re.M) if ">>>" not in m.group(1)]
     return [source for source in (doctests, *blocks) if source.strip()]
 
 
@@ -43,6 +44,7 @@ def test_the_examples_are_found() -> None:
     assert "decode(offer)" in found["README.md"][0]
     assert "server.handle(state" in found["server.rst"][0]
     assert any("select.select" in block for block in found["client.rst"][1:])
+    assert any("routers: tuple[IPv4Address, ...]" in block for block in found["wire.rst"])
     assert sum(len(v) for v in found.values()) >= 12
 
 
