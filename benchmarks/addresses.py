@@ -17,7 +17,7 @@ Two parts:
   address new to the process, from empty caches (every packet misses), next
   to the same packet again (every packet hits);
 * every sample packet's decode, decode+typed and build+encode with every
-  cache emptied before each call (``dhcpwire.wire.codecs.common.empty_caches``).
+  cache emptied before each call (``dhcpwire.wire.codecs.basic.empty_caches``).
   The figure includes the emptying itself (its cost on empty caches is
   printed): an upper bound of the cold cost.
 """
@@ -49,7 +49,7 @@ from codec import (  # noqa: E402
 from packets import PACKETS, TYPICAL_ACK  # noqa: E402
 
 import dhcpwire  # noqa: E402
-from dhcpwire.wire.codecs.common import empty_caches  # noqa: E402
+from dhcpwire.wire.codecs.basic import empty_caches  # noqa: E402
 
 COLD_OPS = ("decode", "decode+typed", "build+encode")
 

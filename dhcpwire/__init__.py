@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from . import codes
-from .codes import *  # noqa: F403 - the option code constants are public API
+# dhcpwire.codes is the public path of these constants; the package binds the
+# module itself (one module fewer to load at import)
+from .wire import codes
+from .wire.codes import *  # noqa: F403 - the option code constants are public API
 from .wire.constants import (
     BROADCAST_FLAG,
     CLIENT_PORT,

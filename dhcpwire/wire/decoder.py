@@ -34,7 +34,7 @@ from ipaddress import IPv4Address
 from typing import Any, Final
 
 from .codecs import ip4
-from .codecs.common import ValueCache
+from .codecs.basic import ValueCache
 from .constants import BOOTP_MIN_SIZE, MAGIC_COOKIE, OpCode
 from .errors import (
     BadHeader,

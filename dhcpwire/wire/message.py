@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 from typing import TYPE_CHECKING, Any, Final
 
-from .codecs.common import ZERO_ADDRESS as _ZERO
+from .codecs.basic import ZERO_ADDRESS as _ZERO
 from .constants import BROADCAST_FLAG, MessageType, OpCode
 from .errors import Defect
 from .options import Options

@@ -88,8 +88,7 @@ def python_type(codec: Any) -> str:
     ...]``, a fixed record the tuple of its fields; the others name their type
     in ``type_name``.
     """
-    from dhcpwire.wire.codecs.numbers import MessageTypeCodec, StructCodec
-    from dhcpwire.wire.codecs.text import ListOfCodec, TaggedCodec
+    from dhcpwire.wire.codecs.basic import ListOfCodec, MessageTypeCodec, StructCodec, TaggedCodec
 
     if isinstance(codec, MessageTypeCodec):  # a number with no name stays an int
         return "MessageType | int"

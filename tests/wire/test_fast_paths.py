@@ -35,7 +35,7 @@ from dhcpwire import (
 )
 from dhcpwire.codecs import SubOptionsCodec
 from dhcpwire.wire.codecs import names as name_codecs
-from dhcpwire.wire.codecs.common import ValueCache
+from dhcpwire.wire.codecs.basic import ValueCache
 from dhcpwire.wire.registry import ENCODE_ERRORS, Malformed
 from tests.strategies import domain_lists, raw_value_strategy, value_strategy
 

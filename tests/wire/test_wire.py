@@ -186,7 +186,7 @@ def test_decoded_messages_do_not_share_typed_value_caches() -> None:
 
 @pytest.mark.parametrize("value", [0, 1, 0xC0000201, 0x7F000001, 0xFFFFFFFF])
 def test_decoder_made_addresses_are_real_ipv4_addresses(value: int) -> None:
-    from dhcpwire.wire.codecs.common import _new_address
+    from dhcpwire.wire.codecs.basic import _new_address
 
     made, real = _new_address(value.to_bytes(4, "big")), IPv4Address(value)
     assert type(made) is IPv4Address

@@ -11,24 +11,35 @@ Rules of this package:
 * Addresses are :class:`ipaddress.IPv4Address`, lists are tuples, text is
   ``str``; structured values are the dataclasses of :mod:`dhcpwire.wire.values`.
 
-The modules: :mod:`.numbers`, :mod:`.addresses`, :mod:`.text`, :mod:`.names`
-(RFC 1035 domain names), :mod:`.structured` (identifiers, vendor data,
-authentication) and :mod:`.suboptions` (encapsulated option spaces).
+The modules: :mod:`.basic` (numbers, text and bytes, addresses, and what
+every codec shares), :mod:`.names` (RFC 1035 domain names),
+:mod:`.structured` (identifiers, vendor data, authentication) and
+:mod:`.suboptions` (encapsulated option spaces).
 """
 
 from __future__ import annotations
 
-from .addresses import (
+from .basic import (
     IPV4,
     IPV4_LIST,
+    TEXT,
     AddressPairs,
+    BoolCodec,
+    BytesCodec,
     ClasslessRoutesCodec,
+    EmptyCodec,
+    IntCodec,
+    IntListCodec,
     IPv4Codec,
     IPv4ListCodec,
+    ListOfCodec,
+    MessageTypeCodec,
+    StructCodec,
+    TaggedCodec,
+    TextCodec,
+    ip4,
 )
-from .common import ip4
 from .names import ClientFQDNCodec, DomainListCodec, DomainNameCodec, SipServersCodec
-from .numbers import BoolCodec, EmptyCodec, IntCodec, IntListCodec, MessageTypeCodec, StructCodec
 from .structured import (
     AuthenticationCodec,
     ClientIdentifierCodec,
@@ -42,7 +53,6 @@ from .structured import (
     VendorInfoCodec,
 )
 from .suboptions import SubOptionsCodec
-from .text import TEXT, BytesCodec, ListOfCodec, TaggedCodec, TextCodec
 
 __all__ = [
     "IPV4",

@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from ..errors import BadCompressionPointer, BadOptionLength, TruncatedOption
 from ..registry import Codec, Malformed
-from .addresses import IPV4_LIST
-from .common import ValueCache, as_tuple, lazy_values
+from .basic import IPV4_LIST, ValueCache, as_tuple, lazy_values
 
 if TYPE_CHECKING:
     from .. import values as _v

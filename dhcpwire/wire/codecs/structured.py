@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING, Final
 from ..errors import BadOptionLength
 from ..reader import Reader
 from ..registry import Codec, Malformed
-from .addresses import IPV4_LIST
-from .common import as_tuple, lazy_values
+from .basic import IPV4_LIST, as_tuple, lazy_values
 
 if TYPE_CHECKING:
     from .. import values as _v

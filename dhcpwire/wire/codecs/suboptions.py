@@ -9,7 +9,7 @@ from ..errors import BadOptionValue
 from ..mapping import NO_TYPED, OptionMap, parse_suboptions
 from ..reader import MAX_PORTION, collect_suboptions, locate, tlv
 from ..registry import Codec, Malformed, Registry, trusted
-from .common import raise_length
+from .basic import raise_length
 
 __all__ = [
     "SubOptionsCodec",
