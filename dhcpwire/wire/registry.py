@@ -39,10 +39,16 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
-from .errors import BadOptionLength, BadOptionValue, DecodeError, OptionClash, OptionValueError
+from .errors import (
+    BadOptionLength,
+    BadOptionValue,
+    DecodeError,
+    FrozenRecord,
+    OptionClash,
+    OptionValueError,
+)
 
 __all__ = ["ENCODE_ERRORS", "Codec", "Malformed", "OptionSpec", "Registry", "Scanner", "trusted"]
 
@@ -216,24 +222,31 @@ def _keeping(decode: Callable[[bytes], Any]) -> Scanner:
     return scan
 
 
-@dataclass(frozen=True, slots=True)
-class OptionSpec(Generic[T]):
+class OptionSpec(FrozenRecord, Generic[T]):
     """One line of an option table: code, name, codec and the defining document.
 
     ``name`` is the lower-case, dash-separated name used in output
     (``"domain-name-servers"``); ``reference`` cites the RFC ("RFC 2132 s3.8").
+    Immutable, compared and hashed by its four fields.
     """
+
+    __slots__ = ("code", "codec", "name", "reference")
+    __match_args__ = ("code", "name", "codec", "reference")
 
     code: int
     name: str
     codec: Codec[T]
     reference: str
 
-    def __post_init__(self) -> None:
-        if not 0 <= self.code <= 255:
-            raise ValueError(f"option code {self.code} is outside 0-255")
-        if not self.name:
+    def __init__(self, code: int, name: str, codec: Codec[T], reference: str) -> None:
+        if not 0 <= code <= 255:
+            raise ValueError(f"option code {code} is outside 0-255")
+        if not name:
             raise ValueError("an option needs a name")
+        object.__setattr__(self, "code", code)
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "codec", codec)
+        object.__setattr__(self, "reference", reference)
 
 
 class Registry:
