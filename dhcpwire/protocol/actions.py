@@ -69,3 +69,34 @@ class Discard:
 
     reason: str
     message: Message | None = None
+
+
+_new = object.__new__
+_SEND_SLOTS: Final = tuple(
+    Send.__dict__[name].__set__
+    for name in ("message", "destination", "port", "source", "hardware_address",
+                 "interface", "max_size"))
+
+
+def send_action(message: Message, destination: IPv4Address, port: int,
+                source: IPv4Address | None, hardware_address: bytes | None,
+                interface: str | None, max_size: int | None) -> Send:
+    """``Send(message=..., ...)`` with every field given, for the server's
+    per-reply path (package-internal).
+
+    The frozen dataclass's ``__init__`` parses seven keywords and assigns
+    through ``object.__setattr__``: ~1.1 us, a tenth of what building a reply
+    costs. This writes the slots directly (~0.5 us). The caller passes values
+    of the fields' types; the result equals the keyword construction (a test
+    compares them).
+    """
+    s = _new(Send)
+    msg_, dest_, port_, source_, hw_, iface_, size_ = _SEND_SLOTS
+    msg_(s, message)
+    dest_(s, destination)
+    port_(s, port)
+    source_(s, source)
+    hw_(s, hardware_address)
+    iface_(s, interface)
+    size_(s, max_size)
+    return s

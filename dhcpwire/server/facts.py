@@ -48,6 +48,7 @@ from .leases import (
     LeaseRecord,
     LeaseRenewed,
     LeaseState,
+    lease_record,
     put,
 )
 from .store import Journal
@@ -219,12 +220,15 @@ class Facts:
         if interface is not None and plan.by_interface:
             idx = plan.by_interface.get(interface)
             return None if idx is None else plan.subnets[idx]
+        subnets = plan.subnets
+        if len(subnets) == 1:
+            return subnets[0]  # what the search below ends with, whatever it finds
         for address in (int(source) if source is not None else 0, self.ciaddr):
             if address:
                 found = plan.subnet_of(address)
                 if found is not None:
                     return found
-        return plan.subnets[0] if len(plan.subnets) == 1 else None
+        return None
 
     def _reservation(self) -> ReservationPlan | None:
         by_key = self.plan.by_key
@@ -316,9 +320,8 @@ def allocate(cx: Facts, sp: SubnetPlan) -> int | None:
 def new_lease(cx: Facts, address: int, state: LeaseState, expires: float,
                lease_time: int, nonce: bytes | None = None) -> LeaseRecord:
     old = cx.d.leases.get(address)
-    return LeaseRecord(address=old.address if old is not None else IPv4Address(address),
-                       client=cx.key, hardware_address=cx.hw, state=state, expires=expires,
-                       lease_time=lease_time, nonce=nonce)
+    return lease_record(old.address if old is not None else IPv4Address(address),
+                        cx.key, cx.hw, state, expires, lease_time, nonce)
 
 
 def until(now: float, seconds: int) -> float:

@@ -160,6 +160,32 @@ class LeaseRecord:
         return lease
 
 
+_new = object.__new__
+_RECORD_SLOTS: Final = tuple(
+    LeaseRecord.__dict__[name].__set__
+    for name in ("address", "client", "hardware_address", "state", "expires", "lease_time",
+                 "nonce"))
+
+
+def lease_record(address: IPv4Address, client: str, hardware_address: bytes,
+                 state: LeaseState, expires: float, lease_time: int,
+                 nonce: bytes | None) -> LeaseRecord:
+    """``LeaseRecord(address=..., ...)`` with every field given, for the per-message
+    path (package-internal): the slots written directly, ~0.5 us instead of the
+    frozen dataclass ``__init__``'s ~1.1 us. Equal to the keyword construction
+    (a test compares them)."""
+    r = _new(LeaseRecord)
+    a_, c_, hw_, st_, ex_, lt_, n_ = _RECORD_SLOTS
+    a_(r, address)
+    c_(r, client)
+    hw_(r, hardware_address)
+    st_(r, state)
+    ex_(r, expires)
+    lt_(r, lease_time)
+    n_(r, nonce)
+    return r
+
+
 # -- actions --------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -193,6 +219,18 @@ class LeaseAction:
         except (KeyError, TypeError):
             raise _data_error("lease action", data, "needs 'action' and 'lease'") from None
         return kind(lease=LeaseRecord.from_json(lease))
+
+
+_ACTION_SLOT: Final = LeaseAction.__dict__["lease"].__set__
+
+
+def lease_action(kind: type[LeaseAction], lease: LeaseRecord) -> LeaseAction:
+    """``kind(lease=lease)`` for the per-message path (package-internal): the one
+    slot, which every action class inherits from :class:`LeaseAction`, written
+    directly."""
+    action = _new(kind)
+    _ACTION_SLOT(action, lease)
+    return action
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -389,7 +427,7 @@ def put(j: Journal, d: Data, plan: Plan, address: int, lease: LeaseRecord,
         sp = plan.dynamic(address)
         if sp is not None:
             d.free[sp.index].remove(j, address)
-    return kind(lease=lease)
+    return lease_action(kind, lease)
 
 
 def expire_due(plan: Plan, d: Data, j: Journal, now: float) -> list[Action]:
@@ -409,9 +447,9 @@ def expire_due(plan: Plan, d: Data, j: Journal, now: float) -> list[Action]:
             if lease.expires != math.inf:
                 timers.set(j, address, lease.expires)  # extended since
             continue
-        ended = LeaseRecord(address=lease.address,
-                            client="" if after is FREE else lease.client,
-                            hardware_address=b"" if after is FREE else lease.hardware_address,
-                            state=after, expires=lease.expires, lease_time=lease.lease_time)
+        free = after is FREE
+        ended = lease_record(lease.address, "" if free else lease.client,
+                             b"" if free else lease.hardware_address, after, lease.expires,
+                             lease.lease_time, None)
         out.append(put(j, d, plan, address, ended, LeaseExpired))
     return out

@@ -21,7 +21,7 @@ from itertools import product
 from typing import Final
 
 from ..protocol import rfc6704
-from ..protocol.actions import BROADCAST, Discard, Send
+from ..protocol.actions import BROADCAST, Discard, Send, send_action
 from ..protocol.rfc2131 import ACK as ACK_COLUMN
 from ..protocol.rfc2131 import REPLY_COLUMN, REPLY_RULES, ReplyRules
 from ..protocol.rfc6704 import sign_forcerenew
@@ -214,9 +214,8 @@ def send(cx: Facts, *, kind: MessageType | None, yiaddr: IPv4Address, siaddr: IP
     else:
         destination = (ciaddr if dest == "ciaddr" else
                        yiaddr if dest == "yiaddr" else BROADCAST)
-    return Send(message=reply, destination=destination, port=port,
-                hardware_address=msg.chaddr[:hlen] if by_chaddr else None,
-                max_size=limit, interface=cx.interface)
+    return send_action(reply, destination, port, None,
+                       msg.chaddr[:hlen] if by_chaddr else None, cx.interface, limit)
 
 
 TYPE_RAW: Final = {t: bytes((t,)) for t in MessageType}

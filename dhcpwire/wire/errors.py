@@ -14,7 +14,13 @@ Rules of this module:
 from __future__ import annotations
 
 from dataclasses import FrozenInstanceError
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from typing_extensions import dataclass_transform
+else:
+    def dataclass_transform(**_: object) -> Any:  # typing has it from 3.11 only
+        return lambda cls: cls
 
 __all__ = [
     "BadCompressionPointer",
@@ -41,6 +47,9 @@ __all__ = [
 ]
 
 
+# For type checkers, a subclass is a frozen dataclass (PEP 681): assigning to a
+# field is an error there too.
+@dataclass_transform(frozen_default=True)
 class FrozenRecord:
     """Package-internal base of the small immutable records (``Defect``,
     ``OptionSpec``): what a frozen, slotted dataclass gives (keyword or
@@ -74,11 +83,12 @@ class FrozenRecord:
         inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__match_args__)
         return f"{type(self).__qualname__}({inner})"
 
-    def __setattr__(self, name: str, value: object) -> None:
-        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+    if not TYPE_CHECKING:  # a checker that saw these would allow any assignment
+        def __setattr__(self, name: str, value: object) -> None:
+            raise FrozenInstanceError(f"cannot assign to field {name!r}")
 
-    def __delattr__(self, name: str) -> None:
-        raise FrozenInstanceError(f"cannot delete field {name!r}")
+        def __delattr__(self, name: str) -> None:
+            raise FrozenInstanceError(f"cannot delete field {name!r}")
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), self._fields())

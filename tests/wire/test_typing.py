@@ -68,3 +68,26 @@ def test_pyright_sees_the_option_types() -> None:
     out = subprocess.run([pyright, "--pythonpath", sys.executable, str(PROGRAM)],
                          capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_mypy_sees_the_records_as_frozen() -> None:
+    # Defect and OptionSpec are hand-written records, not dataclasses; a
+    # checker still refuses assignment to their fields (PEP 681's
+    # dataclass_transform on their base), as it does for Message.
+    bad = PROGRAM.with_name("frozen.py")
+    bad.write_text("from dhcpwire import DecodeError, Defect, OptionSpec\n"
+                   "from dhcpwire.codecs import TextCodec\n"
+                   "d = Defect(DecodeError, 'm', 1)\n"
+                   "d.offset = 2\n"
+                   "s = OptionSpec(224, 'x', TextCodec(), 'site')\n"
+                   "s.name = 'y'\n"
+                   "n: int = d.offset + s.code\n")
+    try:
+        out = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental",
+                              str(bad)], capture_output=True, text=True, cwd=ROOT)
+    finally:
+        bad.unlink()
+    assert out.returncode == 1, out.stdout
+    assert ':4: error: Property "offset" defined in "Defect" is read-only' in out.stdout
+    assert ':6: error: Property "name" defined in "OptionSpec" is read-only' in out.stdout
+    assert "Found 2 errors" in out.stdout
