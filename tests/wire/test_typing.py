@@ -45,16 +45,21 @@ def test_mypy_strict_sees_the_option_types() -> None:
     assert out.returncode == 0, out.stdout + out.stderr
 
 
+def _mypy_on(name: str, program: str) -> subprocess.CompletedProcess[str]:
+    """mypy --strict's verdict on ``program``, written beside the user program."""
+    path = PROGRAM.with_name(name)
+    path.write_text(program)
+    try:
+        return subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental",
+                               str(path)], capture_output=True, text=True, cwd=ROOT)
+    finally:
+        path.unlink()
+
+
 def test_mypy_rejects_a_wrong_option_type() -> None:
     # the check can fail: a str where the table says tuple[IPv4Address, ...]
-    bad = PROGRAM.with_name("wrong.py")
-    bad.write_text("from dhcpwire import ROUTER, decode\n"
-                   "routers: str = decode(b'').options[ROUTER]\n")
-    try:
-        out = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental",
-                              str(bad)], capture_output=True, text=True, cwd=ROOT)
-    finally:
-        bad.unlink()
+    out = _mypy_on("wrong.py", "from dhcpwire import ROUTER, decode\n"
+                               "routers: str = decode(b'').options[ROUTER]\n")
     assert out.returncode == 1
     assert "tuple[IPv4Address, ...]" in out.stdout
 
@@ -74,19 +79,13 @@ def test_mypy_sees_the_records_as_frozen() -> None:
     # Defect and OptionSpec are hand-written records, not dataclasses; a
     # checker still refuses assignment to their fields (PEP 681's
     # dataclass_transform on their base), as it does for Message.
-    bad = PROGRAM.with_name("frozen.py")
-    bad.write_text("from dhcpwire import DecodeError, Defect, OptionSpec\n"
-                   "from dhcpwire.codecs import TextCodec\n"
-                   "d = Defect(DecodeError, 'm', 1)\n"
-                   "d.offset = 2\n"
-                   "s = OptionSpec(224, 'x', TextCodec(), 'site')\n"
-                   "s.name = 'y'\n"
-                   "n: int = d.offset + s.code\n")
-    try:
-        out = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental",
-                              str(bad)], capture_output=True, text=True, cwd=ROOT)
-    finally:
-        bad.unlink()
+    out = _mypy_on("frozen.py", "from dhcpwire import DecodeError, Defect, OptionSpec\n"
+                                "from dhcpwire.codecs import TextCodec\n"
+                                "d = Defect(DecodeError, 'm', 1)\n"
+                                "d.offset = 2\n"
+                                "s = OptionSpec(224, 'x', TextCodec(), 'site')\n"
+                                "s.name = 'y'\n"
+                                "n: int = d.offset + s.code\n")
     assert out.returncode == 1, out.stdout
     assert ':4: error: Property "offset" defined in "Defect" is read-only' in out.stdout
     assert ':6: error: Property "name" defined in "OptionSpec" is read-only' in out.stdout
