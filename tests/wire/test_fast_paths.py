@@ -175,6 +175,17 @@ def test_names_without_escapes_are_written_as_the_escaped_writer_does(
     assert fast == name_codecs._write_escaped(full, compress=compress)
 
 
+@pytest.mark.parametrize("name", ["a..b.", ".a.", "x" * 64 + ".", "a." * 128,
+                                  "b." + "y" * 70 + "."])
+@pytest.mark.parametrize("compress", [False, True])
+def test_a_bad_name_is_refused_by_both_writers(name: str, compress: bool) -> None:
+    # an empty label, a label over 63 octets, a name over 255 octets (RFC 1035 s2.3.4)
+    with pytest.raises(ValueError, match=r"empty label|longer than"):
+        name_codecs._write_names((name,), compress=compress)
+    with pytest.raises(ValueError, match=r"empty label|longer than"):
+        name_codecs._write_escaped((name,), compress=compress)
+
+
 def test_names_with_escaped_dots_take_the_escaped_writer() -> None:
     assert name_codecs._write_names(("a\\.b.c.",), compress=True) == b"\x03a.b\x01c\x00"
 

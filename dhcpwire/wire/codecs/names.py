@@ -223,6 +223,32 @@ def _split_name(name: str) -> list[bytes]:
     return labels
 
 
+def _wire_name(name: str) -> bytes:
+    """One name without escapes, ending in ``"."`` (not the root), in wire form:
+    each label after its length octet, then the root label (0).
+
+    One join of the pieces (half the time of concatenating each label to its
+    length first and then joining: the name of option 81 is written for
+    every reply that carries one).
+    """
+    text = name.encode("ascii", "surrogateescape")
+    labels = text.split(b".")
+    labels.pop()  # the empty label after the final dot
+    parts = []
+    for label in labels:
+        size = len(label)
+        if not 0 < size < 64:
+            if size:
+                raise ValueError(f"label {label[:20]!r}... is longer than 63 octets")
+            raise ValueError(f"empty label in {name!r}")
+        parts.append(_OCTETS[size])
+        parts.append(label)
+    if len(text) + 1 > 255:
+        raise ValueError(f"{name[:30]!r}... is longer than 255 octets")
+    parts.append(b"\0")
+    return b"".join(parts)
+
+
 def _write_names(names: tuple[str, ...], *, compress: bool) -> bytes:
     """Encode names in wire form, compressing repeated suffixes when asked
     (RFC 1035 section 4.1.4, as RFC 3397 section 2 requires for option 119).
@@ -230,6 +256,10 @@ def _write_names(names: tuple[str, ...], *, compress: bool) -> bytes:
     for name in names:
         if type(name) is not str or "\\" in name:
             return _write_escaped(names, compress=compress)
+    if not compress:
+        if len(names) == 1:  # options 15 and 81: one name
+            return b"\0" if names[0] == "." else _wire_name(names[0])
+        return b"".join([b"\0" if name == "." else _wire_name(name) for name in names])
     out = bytearray()
     seen: dict[bytes, int] = {}
     for name in names:
@@ -248,10 +278,6 @@ def _write_names(names: tuple[str, ...], *, compress: bool) -> bytes:
             raise ValueError(f"empty label in {name!r}")
         if len(text) + 1 > 255:
             raise ValueError(f"{name[:30]!r}... is longer than 255 octets")
-        if not compress:
-            out += b"".join([_OCTETS[len(label)] + label for label in labels])
-            out.append(0)
-            continue
         at = 0
         for label in labels:
             if compress:
