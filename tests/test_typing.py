@@ -3,7 +3,8 @@
 A fresh virtual environment (no site packages), the README's install command
 ``python3 -m pip install -e .`` run there with that environment's python,
 then ``mypy --strict`` (and pyright, installed into the same environment)
-on a small user program outside the checkout, ``tests/wire/typing_program/
+on a small user program outside the checkout, and ``pyright --verifytypes``
+on the package (every exported symbol's type known: 100%), ``tests/wire/typing_program/
 user.py``, whose typed assignments fail if a type is wrong or if the checker
 cannot find dhcpwire and its ``py.typed`` (issue 11: setuptools' PEP 660
 editable finder is invisible to type checkers; the project's package-dir
@@ -71,3 +72,9 @@ def test_readme_install_in_a_fresh_venv_gives_mypy_and_pyright_the_types(
                    cwd=project)
     assert pyright.returncode == 0, pyright.stdout + pyright.stderr
     assert "0 errors" in pyright.stdout
+    # every symbol the package exports has a type a checker knows, the same for
+    # every checker: no public attribute left to inference, no Any leaking out
+    # of a signature (pyright's "type completeness" of a py.typed package)
+    complete = _run([str(env_dir / "bin" / "pyright"), "--pythonpath", str(python),
+                     "--verifytypes", "dhcpwire", "--ignoreexternal"], cwd=project)
+    assert "Type completeness score: 100%" in complete.stdout, complete.stdout[-4000:]

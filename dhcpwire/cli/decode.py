@@ -65,7 +65,7 @@ class Decoder:
     def __init__(self, args: argparse.Namespace, out: TextIO) -> None:
         self.args = args
         self.out = out
-        self.shown = 0
+        self.shown: int = 0
         self.groups: dict[int, list[tuple[Item, Message]]] = {}
 
     def wanted(self, msg: Message) -> bool:

@@ -40,7 +40,7 @@ class Linter:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.found: list[Located] = []
-        self.messages = 0
+        self.messages: int = 0
 
     def seen(self, items: Iterator[Item]) -> Iterator[Seen]:
         """Decode each item (strictly, then leniently to go on linting) as lint wants it."""

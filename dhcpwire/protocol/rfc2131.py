@@ -268,12 +268,12 @@ class ReplyRules:
     __slots__ = ("_keep", "column", "drop", "header", "must", "overload", "should")
 
     def __init__(self, column: str) -> None:
-        self.column = column
+        self.column: str = column
         col = _COLUMNS.index(column)
         rules = {code: row[col] for code, row in OPTION_RULES.items()}
-        self.must = frozenset(c for c, r in rules.items() if r == "MUST")
-        self.should = frozenset(c for c, r in rules.items() if r == "SHOULD")
-        self.overload = rules[52] != "MUST NOT"
+        self.must: frozenset[int] = frozenset(c for c, r in rules.items() if r == "MUST")
+        self.should: frozenset[int] = frozenset(c for c, r in rules.items() if r == "SHOULD")
+        self.overload: bool = rules[52] != "MUST NOT"
         if _OTHERS[col] == "MUST NOT":
             # "All others: MUST NOT": only the listed codes that are allowed, and
             # the codes with their own rules, may appear.
@@ -283,7 +283,8 @@ class ReplyRules:
         else:
             self._keep = None
             self.drop = frozenset(c for c, r in rules.items() if r == "MUST NOT")
-        self.header = self._compile({name: row[col] for name, row in FIELD_RULES.items()})
+        self.header: Callable[..., Header] = self._compile(
+            {name: row[col] for name, row in FIELD_RULES.items()})
 
     def _compile(self, rules: dict[str, str]) -> Callable[..., Header]:
         """The header function of ``rules``, as straight-line code (a reply is built

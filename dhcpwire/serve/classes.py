@@ -112,8 +112,8 @@ class ClassTable:
                  reserved_keys: Iterable[Iterable[str]] = ()) -> None:
         if len(classes) != len(configs):
             raise ValueError("one configuration (or None) per class")
-        self.classes = classes
-        self.configs = tuple(c for c in configs if c is not None)
+        self.classes: tuple[ClientClass, ...] = classes
+        self.configs: tuple[ServerConfig, ...] = tuple(c for c in configs if c is not None)
         states: list[int] = []
         n = 0
         for config in configs:
@@ -123,10 +123,11 @@ class ClassTable:
                 n += 1
                 states.append(n)
         #: per class, the state its members are served from (0: the default)
-        self.states = tuple(states)
+        self.states: tuple[int, ...] = tuple(states)
         #: (first, last, state) of every class pool, as ints
-        self.ranges = tuple((int(lo), int(hi), state) for cls, state in zip(
-            classes, states, strict=True) for lo, hi in cls.pools)
+        self.ranges: tuple[tuple[int, int, int], ...] = tuple(
+            (int(lo), int(hi), state)
+            for cls, state in zip(classes, states, strict=True) for lo, hi in cls.pools)
         self._reserved = frozenset(k for keys in reserved_keys for k in keys)
 
     def __bool__(self) -> bool:

@@ -68,7 +68,7 @@ class ConfigError(ValueError):
     """One or more problems in a configuration, each ``(key path, message)``."""
 
     def __init__(self, problems: list[tuple[str, str]]) -> None:
-        self.problems = list(problems)
+        self.problems: list[tuple[str, str]] = list(problems)
         super().__init__("\n".join(f"{p}: {m}" if p else m for p, m in self.problems))
 
 

@@ -35,7 +35,7 @@ from collections.abc import Callable
 from functools import partial
 from ipaddress import IPv4Address
 from pathlib import Path
-from typing import Any, Final, TextIO
+from typing import TYPE_CHECKING, Any, Final, TextIO
 
 from ..server import LeaseRecord
 from ..wire.codes import SERVER_IDENTIFIER
@@ -106,7 +106,13 @@ class TextFormatter(logging.Formatter):
         return "\n".join(prefix + text for text, _ in events)
 
 
-class BatchHandler(logging.StreamHandler):  # type: ignore[type-arg]
+if TYPE_CHECKING:
+    _StreamHandler = logging.StreamHandler[TextIO]
+else:  # logging's handler classes take no type argument at run time before 3.11
+    _StreamHandler = logging.StreamHandler
+
+
+class BatchHandler(_StreamHandler):
     """A stream handler that writes each line at once but flushes once per batch.
 
     The loop calls :meth:`flush_batch` after each batch's replies are sent:
@@ -184,7 +190,7 @@ class Daemon:
         #: (k, n): this process is worker k of n, serving ``config`` (its share of
         #: ``full``) on ``sockets`` that the parent opened (see :mod:`.workers`)
         self.worker = worker
-        self.fixed_sockets = sockets is not None
+        self.fixed_sockets: bool = sockets is not None
         #: interfaces given on the command line: they win over the file's, on reload too
         self.forced = interfaces
         if interfaces:
@@ -192,17 +198,17 @@ class Daemon:
         if not config.interfaces:
             raise ConfigError([("interfaces", "no interface to serve: set interface or "
                                               "interfaces, or give --interface")])
-        self.config = config
-        self.database = SQLiteLeaseDatabase(config.lease_database)
+        self.config: ServeConfig = config
+        self.database: SQLiteLeaseDatabase = SQLiteLeaseDatabase(config.lease_database)
         k, n = worker
-        self.metrics = Metrics(constant={"worker": str(k)} if n > 1 else None)
-        self.engine = Engine(config.configs, config.classes, self.database, self.metrics,
+        self.metrics: Metrics = Metrics(constant={"worker": str(k)} if n > 1 else None)
+        self.engine: Engine = Engine(config.configs, config.classes, self.database, self.metrics,
                              structured_logs=config.log_format == "json",
                              owns=_owns(full or config, k, n))
         self.sockets: dict[str, socket.socket] = {}
         self.raw: dict[str, RawSender | None] = {}
         self.sources: dict[str, IPv4Address | None] = {}
-        self.selector = selectors.DefaultSelector()
+        self.selector: selectors.DefaultSelector = selectors.DefaultSelector()
         self.metrics_server: MetricsServer | None = None
         self._stop = False
         self._reload = False
@@ -221,7 +227,7 @@ class Daemon:
             self._open(config.interfaces)
         if config.metrics_listen is not None:
             self.metrics_server = MetricsServer(self.metrics, config.metrics_listen)
-        self.writer = Writer(self.database, self.transmit, self.engine.written,
+        self.writer: Writer = Writer(self.database, self.transmit, self.engine.written,
                              handler.flush_batch if handler is not None else _nothing)
 
     # -- sockets ----------------------------------------------------------------------------

@@ -144,12 +144,12 @@ class SQLiteLeaseDatabase:
     """:class:`LeaseDatabase` in one SQLite file (WAL, ``synchronous=FULL``)."""
 
     def __init__(self, path: Path | str, *, create: bool = True) -> None:
-        self.path = Path(path)
+        self.path: Path = Path(path)
         if create:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         elif not self.path.exists():
             raise FileNotFoundError(f"no lease database at {self.path}")
-        self.db = sqlite3.connect(str(self.path), isolation_level=None,
+        self.db: sqlite3.Connection = sqlite3.connect(str(self.path), isolation_level=None,
                                   check_same_thread=False)
         self.db.execute("PRAGMA busy_timeout = 5000")
         if create:

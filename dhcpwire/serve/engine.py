@@ -75,7 +75,7 @@ from .metrics import Metrics, Sample
 
 __all__ = ["EVENTS", "NEEDED_OPTIONS", "Engine", "Outgoing", "drop_label", "log"]
 
-log = logging.getLogger("dhcpwire.serve")
+log: logging.Logger = logging.getLogger("dhcpwire.serve")
 
 #: The log word of each lease action.
 EVENTS: Final[dict[type[LeaseAction], str]] = {
@@ -138,10 +138,10 @@ class Engine:
         self._events: Events = []
         self._when_second = -1
         self._when_text = ""
-        self.metrics = metrics if metrics is not None else Metrics()
+        self.metrics: Metrics = metrics if metrics is not None else Metrics()
         self.metrics.gauges = self.gauges
-        self.configs = configs
-        self.classes = classes
+        self.configs: tuple[ServerConfig, ...] = configs
+        self.classes: ClassTable = classes
         self.states: list[ServerState] = []
         #: client key -> the state (index) where it holds an address
         self.held: dict[str, int] = {}

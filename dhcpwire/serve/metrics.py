@@ -49,7 +49,7 @@ class Metrics:
         self.counts: dict[Sample, float] = {}
         self.gauges = gauges
         #: labels every series carries on output (a worker's number, say)
-        self.constant = tuple(sorted((constant or {}).items()))
+        self.constant: tuple[tuple[str, str], ...] = tuple(sorted((constant or {}).items()))
 
     def add(self, name: str, value: float = 1.0, **labels: str) -> None:
         key = (name, tuple(sorted(labels.items())))
@@ -138,11 +138,13 @@ class MetricsServer:
             def log_message(self, format: str, *args: object) -> None:
                 return  # scrapes are not lease events
 
-        self.httpd = ThreadingHTTPServer(address, Handler)
+        self.httpd: ThreadingHTTPServer = ThreadingHTTPServer(address, Handler)
         self.httpd.daemon_threads = True
-        self.address = self.httpd.server_address
-        self.thread = threading.Thread(target=self.httpd.serve_forever, name="metrics",
-                                       daemon=True)
+        #: the address the listener is bound to: (host, port) for IPv4
+        self.address: tuple[str | bytes | bytearray, int] | tuple[
+            str | bytes | bytearray, int, int, int] = self.httpd.server_address
+        self.thread: threading.Thread = threading.Thread(
+            target=self.httpd.serve_forever, name="metrics", daemon=True)
         self.thread.start()
 
     def close(self) -> None:

@@ -121,9 +121,9 @@ class RawSender:
 
     def __init__(self, interface: str) -> None:
         self.interface = interface
-        self.mac = interface_mac(interface)
+        self.mac: bytes = interface_mac(interface)
         self._ident = 0
-        self.sock = socket.socket(AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_IP))
+        self.sock: socket.socket = socket.socket(AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_IP))
         try:
             self.sock.bind((interface, ETH_P_IP))
         except OSError:

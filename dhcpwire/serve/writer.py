@@ -61,8 +61,9 @@ class Writer:
         self.written = written
         self.flush = flush
         self.jobs: queue.Queue[Job | None] = queue.Queue(QUEUE)
-        self.failures = 0
-        self.thread = threading.Thread(target=self._run, name="lease-writer", daemon=True)
+        self.failures: int = 0
+        self.thread: threading.Thread = threading.Thread(
+            target=self._run, name="lease-writer", daemon=True)
         self.thread.start()
 
     def submit(self, job: Job) -> None:

@@ -75,6 +75,8 @@ PROTOCOL_OPTIONS: Final = frozenset({
 AddressLike = IPv4Address | str | int
 RangeLike = AddressLike | tuple[AddressLike, AddressLike]
 OptionsLike = Options | Mapping[int, Any]
+#: The default of an ``options`` argument, for the signatures checkers see (none).
+NO_OPTIONS: Final = Options()
 
 
 def _address(name: str, value: object) -> IPv4Address:
@@ -204,7 +206,8 @@ class Subnet:
             domain_name: str | None = None, domain_search: Iterable[str] | str = (),
             classless_routes: Iterable[ClasslessRoute] = (), mtu: int | None = None,
             ntp_servers: Iterable[AddressLike] | AddressLike = (),
-            options: OptionsLike = ..., interface: str | None = None, link: str | None = None,
+            options: OptionsLike = NO_OPTIONS, interface: str | None = None,
+            link: str | None = None,
             server_identifier: AddressLike | None = None,
             next_server: AddressLike | None = None, boot_file: bytes | str = b"",
             server_name: bytes | str = b"",
@@ -278,7 +281,7 @@ class Reservation:
         def __init__(
             self, *, address: AddressLike, hardware_address: bytes | str | None = None,
             htype: int = 1, client_id: bytes | ClientIdentifier | None = None,
-            options: OptionsLike = ...,
+            options: OptionsLike = NO_OPTIONS,
         ) -> None: ...
 
     def __post_init__(self) -> None:
@@ -376,7 +379,7 @@ class ServerConfig:
     if TYPE_CHECKING:
         def __init__(
             self, *, server_identifier: AddressLike, subnets: Iterable[Subnet] | Subnet,
-            reservations: Iterable[Reservation] = (), options: OptionsLike = ...,
+            reservations: Iterable[Reservation] = (), options: OptionsLike = NO_OPTIONS,
             default_lease_time: int = 43200, min_lease_time: int = 60,
             max_lease_time: int = 7 * 86400, renewal_fraction: float = 0.5,
             rebinding_fraction: float = 0.875, offer_time: float = 60.0,
@@ -457,7 +460,7 @@ class OptionPlan:
     _CACHE_MAX: Final = 512
 
     def __init__(self, values: dict[int, bytes], always: tuple[int, ...]) -> None:
-        self.values = values
+        self.values: dict[int, bytes] = values
         self._always = always
         self._cache: dict[bytes | None, tuple[tuple[tuple[int, bytes], ...],
                                               tuple[int, ...]]] = {}
@@ -509,25 +512,26 @@ class SubnetPlan:
 
     def __init__(self, index: int, subnet: Subnet, config: ServerConfig,
                  reserved: Iterable[int]) -> None:
-        self.index = index
-        self.subnet = subnet
+        self.index: int = index
+        self.subnet: Subnet = subnet
         net = subnet.network
-        self.net = int(net.network_address)
-        self.mask = int(net.netmask)
-        self.broadcast = int(net.broadcast_address)
+        self.net: int = int(net.network_address)
+        self.mask: int = int(net.netmask)
+        self.broadcast: int = int(net.broadcast_address)
         sid = subnet.server_identifier or config.server_identifier
-        self.server_id = sid
-        self.server_id_raw = sid.packed
+        self.server_id: IPv4Address = sid
+        self.server_id_raw: bytes = sid.packed
         holes = [(int(lo), int(hi)) for lo, hi in subnet.excluded]
         holes += [(a, a) for a in reserved]
         holes += [(int(r), int(r)) for r in subnet.router]
         holes.append((int(sid), int(sid)))
         if net.prefixlen <= 30:
             holes += [(self.net, self.net), (self.broadcast, self.broadcast)]
-        self.ranges = tuple(_carve([(int(lo), int(hi)) for lo, hi in subnet.pools], holes))
-        self.range_los = [lo for lo, _ in self.ranges]
-        self.range_his = [hi for _, hi in self.ranges]
-        self.size = sum(hi - lo + 1 for lo, hi in self.ranges)
+        self.ranges: tuple[tuple[int, int], ...] = tuple(
+            _carve([(int(lo), int(hi)) for lo, hi in subnet.pools], holes))
+        self.range_los: list[int] = [lo for lo, _ in self.ranges]
+        self.range_his: list[int] = [hi for _, hi in self.ranges]
+        self.size: int = sum(hi - lo + 1 for lo, hi in self.ranges)
         self.link: tuple[int, ...] = (index,)
         values: dict[int, bytes] = {}
         for code in config.options:
@@ -540,10 +544,10 @@ class SubnetPlan:
             values[code] = typed.raw(code)
         for code in subnet.options:
             values[code] = subnet.options.raw(code)
-        self.options = OptionPlan(values, config.always_send)
-        self.next_server = subnet.next_server
-        self.file = subnet.boot_file
-        self.sname = subnet.server_name
+        self.options: OptionPlan = OptionPlan(values, config.always_send)
+        self.next_server: IPv4Address | None = subnet.next_server
+        self.file: bytes = subnet.boot_file
+        self.sname: bytes = subnet.server_name
 
     def contains(self, address: int) -> bool:
         return address & self.mask == self.net
@@ -582,17 +586,17 @@ class ReservationPlan:
     __slots__ = ("address", "keys", "options", "reservation", "subnet")
 
     def __init__(self, reservation: Reservation, subnet: SubnetPlan, config: ServerConfig) -> None:
-        self.reservation = reservation
-        self.address = int(reservation.address)
-        self.subnet = subnet.index
-        self.keys = frozenset(reservation.keys())
+        self.reservation: Reservation = reservation
+        self.address: int = int(reservation.address)
+        self.subnet: int = subnet.index
+        self.keys: frozenset[str] = frozenset(reservation.keys())
         values = dict(subnet.options.values)
         opts = reservation.options
         if opts.registry is not config.registry:
             opts = Options({c: opts[c] for c in opts}, registry=config.registry)
         for code in opts:
             values[code] = opts.raw(code)
-        self.options = OptionPlan(values, config.always_send)
+        self.options: OptionPlan = OptionPlan(values, config.always_send)
 
 
 class Plan:
@@ -602,7 +606,7 @@ class Plan:
                  "subnets", "times")
 
     def __init__(self, config: ServerConfig) -> None:
-        self.config = config
+        self.config: ServerConfig = config
         #: lease time -> the value bytes of options 51, 58 and 59 (memoised by the replies)
         self.times: dict[int, tuple[tuple[int, bytes], ...]] = {}
         networks = [s.network for s in config.subnets]
@@ -614,16 +618,17 @@ class Plan:
         for i, net in enumerate(networks):
             prefixes.setdefault(net.prefixlen, {})[int(net.network_address)] = i
         # longest prefix first: the most specific subnet wins
-        self.by_prefix = tuple(((0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF, table)
-                               for plen, table in sorted(prefixes.items(), reverse=True))
+        self.by_prefix: tuple[tuple[int, dict[int, int]], ...] = tuple(
+            ((0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF, table)
+            for plen, table in sorted(prefixes.items(), reverse=True))
         reserved_in: dict[int, list[int]] = {}
         for r in config.reservations:
             idx = self._lookup(int(r.address))
             if idx is None:
                 raise ValueError(f"reserved address {r.address} is in no configured subnet")
             reserved_in.setdefault(idx, []).append(int(r.address))
-        self.subnets = tuple(SubnetPlan(i, s, config, reserved_in.get(i, ()))
-                             for i, s in enumerate(config.subnets))
+        self.subnets: tuple[SubnetPlan, ...] = tuple(
+            SubnetPlan(i, s, config, reserved_in.get(i, ())) for i, s in enumerate(config.subnets))
         links: dict[str, list[int]] = {}
         for plan in self.subnets:
             if plan.subnet.link is not None:
@@ -648,7 +653,7 @@ class Plan:
                 if key in self.by_key:
                     raise ValueError(f"client {key} has two reservations")
                 self.by_key[key] = rp
-        self.server_ids = frozenset({int(config.server_identifier)}
+        self.server_ids: frozenset[int] = frozenset({int(config.server_identifier)}
                                     | {int(p.server_id) for p in self.subnets})
 
     def _lookup(self, address: int) -> int | None:

@@ -37,7 +37,7 @@ from ..wire.errors import StateError
 from ..wire.message import Message
 from ..wire.reader import split_suboptions
 from ..wire.registry import Malformed
-from .config import Plan, ReservationPlan, SubnetPlan, hw_key, id_key
+from .config import Plan, ReservationPlan, ServerConfig, SubnetPlan, hw_key, id_key
 from .leases import (
     BOUND,
     NONCE_SIZE,
@@ -144,34 +144,36 @@ class Facts:
                  kind: int | None, cid: bytes | None, key: str, now: float,
                  interface: str | None, source: IPv4Address | None,
                  source_port: int | None = None, rng: random.Random | None = None) -> None:
-        self.plan = plan
-        self.cfg = cfg = plan.config
-        self.d = d
-        self.j = j
-        self.msg = msg
-        self.now = now
-        self.interface = interface
-        self.rng = rng
+        self.plan: Plan = plan
+        cfg = plan.config
+        self.cfg: ServerConfig = cfg
+        self.d: Data = d
+        self.j: Journal = j
+        self.msg: Message = msg
+        self.now: float = now
+        self.interface: str | None = interface
+        self.rng: random.Random | None = rng
         #: the RFC 6704 nonce drawn for this exchange's DHCPACK, if one was
         self.new_nonce: bytes | None = None
         #: a DHCPREQUEST from RENEWING or REBINDING (set by the REQUEST handler)
-        self.renewal = False
+        self.renewal: bool = False
         #: the message's option value bytes (``msg.options.raw_map``), and the
         #: three read by every answer: the message type (53, an int), the
         #: client identifier (61) and the relay agent information (82)
-        self.raw = raw
-        self.kind = kind
-        self.cid = cid
+        self.raw: Mapping[int, bytes] = raw
+        self.kind: int | None = kind
+        self.cid: bytes | None = cid
         #: the client key (section 4.2), never None: answer() drops a nameless message
-        self.key = key
-        self.hw = msg.chaddr[:min(msg.hlen, 16)]
-        self.giaddr = int(msg.giaddr)
-        self.ciaddr = int(msg.ciaddr)
+        self.key: str = key
+        self.hw: bytes = msg.chaddr[:min(msg.hlen, 16)]
+        self.giaddr: int = int(msg.giaddr)
+        self.ciaddr: int = int(msg.ciaddr)
         sub = None
-        self.relay = relay = raw.get(RELAY_AGENT_INFORMATION)
+        relay = raw.get(RELAY_AGENT_INFORMATION)
+        self.relay: bytes | None = relay
         if relay is not None:
             sub = suboptions(relay)
-        self.relay_malformed = relay is not None and (sub is None or not relay)
+        self.relay_malformed: bool = relay is not None and (sub is None or not relay)
         # RFC 5107 section 4: the value of sub-option 11 "MUST be inserted into
         # the Server Identifier option by the DHCP Server upon reply".
         self.override = (sub.get(RAI_SERVER_ID_OVERRIDE) if sub is not None
@@ -182,13 +184,13 @@ class Facts:
         # project's reference set): a relay that sends from a UDP port other
         # than 67 says so with the empty sub-option 19, and the server sends
         # its reply to the relay's port, the UDP source port of the request.
-        self.relay_port = SERVER_PORT
+        self.relay_port: int = SERVER_PORT
         if (sub is not None and self.giaddr and source_port is not None
                 and sub.get(RAI_RELAY_SOURCE_PORT) == b""):
             self.relay_port = source_port
-        self.by_118 = False
-        self.subnet = self._select(sub, interface, source)
-        self.res = self._reservation()
+        self.by_118: bool = False
+        self.subnet: SubnetPlan | None = self._select(sub, interface, source)
+        self.res: ReservationPlan | None = self._reservation()
 
     def _select(self, sub: dict[int, bytes] | None, interface: str | None,
                 source: IPv4Address | None) -> SubnetPlan | None:

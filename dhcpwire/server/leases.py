@@ -366,12 +366,12 @@ class Data:
     def __init__(self, plan: Plan) -> None:
         self.leases: dict[int, LeaseRecord] = {}
         self.clients: dict[str, int] = {}
-        self.timers = Timers()
+        self.timers: Timers = Timers()
         self.free: list[FreeQueue] = [FreeQueue() for _ in plan.subnets]
         self.cursors: dict[int, tuple[int, int]] = {p.index: (0, 0) for p in plan.subnets}
-        self.gen = 0
-        self.now = 0.0
-        self.lock = threading.Lock()
+        self.gen: int = 0
+        self.now: float = 0.0
+        self.lock: threading.Lock = threading.Lock()
 
     def copy(self, plan: Plan) -> Data:
         """An independent copy (the records are immutable and shared)."""

@@ -69,7 +69,7 @@ __all__ = ["ACK", "DELIVERY_RULES", "NAK", "OFFER", "TYPE_RAW", "discard", "forc
 #: How a reply travels: section 4.1 for DHCP, RFC 1542 section 5.4 for
 #: BOOTP. The first row whose condition holds is used. Each row is
 #: (condition, destination, UDP port, broadcast, addressed by 'chaddr').
-DELIVERY_RULES: Final = {
+DELIVERY_RULES: Final[dict[str, tuple[_Row, ...]]] = {
     "dhcp": (
         # "If the 'giaddr' field in a DHCP message from a client is non-zero,
         # the server sends any return messages to the 'DHCP server' port on the

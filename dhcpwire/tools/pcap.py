@@ -134,7 +134,7 @@ DHCP_PORTS: Final = frozenset({67, 68})
 class BinaryReader(Protocol):
     """Anything with a binary ``read(size)``: an open file, a pipe, :class:`io.BytesIO`."""
 
-    def read(self, size: int = ..., /) -> bytes | None: ...
+    def read(self, size: int = -1, /) -> bytes | None: ...
 
 
 #: What :func:`open_capture` reads: a path, a binary file object, or the bytes themselves.

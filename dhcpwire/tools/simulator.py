@@ -97,11 +97,11 @@ class SimServer:
         self.segment = segment
         self.name = name
         self.address: IPv4Address = config.server_identifier
-        self.state = ServerState(config=config)
+        self.state: ServerState = ServerState(config=config)
         #: draws RFC 6704 nonces (only a config with ``forcerenew_nonce`` has one)
         self.rng = rng
         #: False while restarting: messages that arrive are lost.
-        self.up = True
+        self.up: bool = True
         #: Every lease action, with the time it was taken.
         self.lease_actions: list[tuple[float, LeaseAction]] = []
         #: Why messages went unanswered, counted by reason.
@@ -175,9 +175,9 @@ class SimClient:
     def __init__(self, network: Network, config: ClientConfig, segment: str, name: str,
                  rng: random.Random) -> None:
         self.network = network
-        self.segment = segment
+        self.segment: str = segment
         self.name = name
-        self.machine = Client(config, rng=rng)
+        self.machine: Client = Client(config, rng=rng)
         #: The address configured on the interface now, and its lease.
         self.address: IPv4Address | None = None
         self.lease: _client.Lease | None = None
@@ -267,12 +267,12 @@ class Network:
             raise ValueError("loss must be a probability below 1")
         if not 0.0 <= delay[0] <= delay[1]:
             raise ValueError("delay must be a (low, high) range of non-negative seconds")
-        self.rng = random.Random(seed)
+        self.rng: random.Random = random.Random(seed)
         self.loss = loss
         self.delay = delay
         self.probe_time = probe_time
         self.record_messages = record_messages
-        self.now = 0.0
+        self.now: float = 0.0
         self.servers: list[SimServer] = []
         self.relays: list[SimRelay] = []
         self.clients: list[SimClient] = []

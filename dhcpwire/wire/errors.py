@@ -66,10 +66,11 @@ class FrozenRecord:
     """
 
     __slots__ = ()
-    __match_args__: tuple[str, ...] = ()
+    # __match_args__ (set by each subclass, at run time only: a checker makes
+    # its own from the fields, as for a dataclass) names the fields in order.
 
     def _fields(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, name) for name in self.__match_args__)
+        return tuple(getattr(self, name) for name in self.__match_args__)  # type: ignore[attr-defined]
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, FrozenRecord) or other.__class__ is not self.__class__:
@@ -80,7 +81,8 @@ class FrozenRecord:
         return hash(self._fields())
 
     def __repr__(self) -> str:
-        inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__match_args__)
+        inner = ", ".join(f"{name}={getattr(self, name)!r}"
+                          for name in self.__match_args__)  # type: ignore[attr-defined]
         return f"{type(self).__qualname__}({inner})"
 
     if not TYPE_CHECKING:  # a checker that saw these would allow any assignment
@@ -180,7 +182,8 @@ class Defect(FrozenRecord):
     """
 
     __slots__ = ("kind", "message", "offset", "option")
-    __match_args__ = ("kind", "message", "offset", "option")
+    if not TYPE_CHECKING:  # a checker makes them from the fields (see FrozenRecord)
+        __match_args__ = ("kind", "message", "offset", "option")
 
     kind: type[DecodeError]
     message: str

@@ -163,13 +163,13 @@ class Message(_Fields):
         # address strings) are accepted; the fields themselves hold the
         # normalised values.
         def __init__(
-            self, *, op: int = ..., htype: int = ..., hlen: int = ..., hops: int = ...,
-            xid: int = ..., secs: int = ..., flags: int = ...,
-            ciaddr: IPv4Address | str = ..., yiaddr: IPv4Address | str = ...,
-            siaddr: IPv4Address | str = ..., giaddr: IPv4Address | str = ...,
-            chaddr: bytes | str = ..., sname: bytes | str = ..., file: bytes | str = ...,
-            options: Options | Mapping[int, Any] = ..., vend: bytes | None = ...,
-            defects: tuple[Defect, ...] = ...,
+            self, *, op: int = OpCode.BOOTREQUEST, htype: int = 1, hlen: int = 6,
+            hops: int = 0, xid: int = 0, secs: int = 0, flags: int = 0,
+            ciaddr: IPv4Address | str = ZERO_ADDRESS, yiaddr: IPv4Address | str = ZERO_ADDRESS,
+            siaddr: IPv4Address | str = ZERO_ADDRESS, giaddr: IPv4Address | str = ZERO_ADDRESS,
+            chaddr: bytes | str = _CHADDR_ZERO, sname: bytes | str = b"",
+            file: bytes | str = b"", options: Options | Mapping[int, Any] = _EMPTY,
+            vend: bytes | None = None, defects: tuple[Defect, ...] = (),
         ) -> None: ...
     else:
         def __new__(cls, *, op=OpCode.BOOTREQUEST, htype=1, hlen=6, hops=0, xid=0, secs=0,

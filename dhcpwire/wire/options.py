@@ -42,7 +42,7 @@ class Options(OptionMap):
     """
 
     __slots__ = ()
-    default_registry = DEFAULT_REGISTRY
+    default_registry: Registry | None = DEFAULT_REGISTRY
 
     if TYPE_CHECKING:
         def __init__(

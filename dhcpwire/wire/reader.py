@@ -79,11 +79,11 @@ class Reader:
     __slots__ = ("data", "end", "ended", "pos")
 
     def __init__(self, data: bytes, start: int = 0, end: int | None = None) -> None:
-        self.data = data
-        self.pos = start
-        self.end = len(data) if end is None else end
+        self.data: bytes = data
+        self.pos: int = start
+        self.end: int = len(data) if end is None else end
         #: True once :meth:`options` has stopped at an END option (``pos`` is on it).
-        self.ended = False
+        self.ended: bool = False
 
     def remaining(self) -> int:
         return self.end - self.pos

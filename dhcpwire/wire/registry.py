@@ -231,7 +231,8 @@ class OptionSpec(FrozenRecord, Generic[T]):
     """
 
     __slots__ = ("code", "codec", "name", "reference")
-    __match_args__ = ("code", "name", "codec", "reference")
+    if not TYPE_CHECKING:  # a checker makes them from the fields (see FrozenRecord)
+        __match_args__ = ("code", "name", "codec", "reference")
 
     code: int
     name: str
@@ -277,8 +278,8 @@ class Registry:
     ) -> None:
         self._by_code = by_code
         self._by_name = by_name
-        self.space = space
-        self.reserved = reserved
+        self.space: str = space
+        self.reserved: frozenset[int] = reserved
         # Precomputed per-code length rules for the decoder's hot loop:
         # (min_len, max_len or -1, multiple, structured, concatenates).
         self._rules = {

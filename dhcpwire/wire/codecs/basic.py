@@ -207,10 +207,11 @@ class IntCodec(Codec[int]):
         self.signed = signed
         # a lower bound (e.g. RFC 2132 9.10: "The minimum legal value is 576")
         # is part of the format: strict decoding checks it too
-        self.structured = min_value is not None
+        self.structured: bool = min_value is not None
         fmt = {1: "b", 2: "h", 4: "i"}[size]
         self._struct = struct.Struct("!" + (fmt if signed else fmt.upper()))
-        self.min_len = self.max_len = size
+        self.min_len: int = size
+        self.max_len: int | None = self.min_len
         self.min_value = min_value
 
     def validate(self, raw: bytes) -> None:
@@ -282,7 +283,8 @@ class BoolCodec(Codec[bool]):
     """
 
     __slots__ = ()
-    min_len = max_len = 1
+    min_len = 1
+    max_len: int | None = 1
     concatenates = False
     structured = True
     type_name = "bool"
@@ -315,7 +317,8 @@ class EmptyCodec(Codec[bool]):
     """A zero-length option whose presence is the value (rapid commit, RFC 4039)."""
 
     __slots__ = ()
-    min_len = max_len = 0
+    min_len = 0
+    max_len: int | None = 0
     concatenates = False
     type_name = "bool"
 
@@ -336,7 +339,8 @@ class MessageTypeCodec(Codec[MessageType]):
     (a type no RFC names is a member made on demand, named by its number)."""
 
     __slots__ = ()
-    min_len = max_len = 1
+    min_len = 1
+    max_len: int | None = 1
     concatenates = False
     type_name = "MessageType"
 
@@ -368,8 +372,8 @@ class IntListCodec(Codec[tuple[int, ...]]):
 
     def __init__(self, size: int = 1, *, min_count: int = 1):
         self.size = size
-        self.multiple = size
-        self.min_len = size * min_count
+        self.multiple: int = size
+        self.min_len: int = size * min_count
         self._fmt = {1: "B", 2: "H", 4: "I"}[size]
 
     def decode(self, raw: bytes) -> tuple[int, ...]:
@@ -402,12 +406,13 @@ class StructCodec(Codec[tuple[Any, ...]]):
     """
 
     concatenates = False
-    type_name = "tuple"
+    type_name: str = "tuple"
 
     def __init__(self, fmt: str):
         self.fmt = fmt
         self._struct = struct.Struct("!" + fmt)
-        self.min_len = self.max_len = self._struct.size
+        self.min_len: int = self._struct.size
+        self.max_len: int | None = self.min_len
         # One name per struct item: a count before "s" is its size (4s, an
         # address); "x" is padding. Read by hand: a regular expression would be
         # compiled on every 'import dhcpwire' (~0.1 ms) for this one string.
@@ -453,7 +458,7 @@ class TextCodec(Codec[str]):
     type_name = "str"
 
     def __init__(self, min_len: int = 1):
-        self.min_len = min_len
+        self.min_len: int = min_len
 
     def decode(self, raw: bytes) -> str:
         if raw[-1:] == b"\0":
@@ -491,9 +496,9 @@ class BytesCodec(Codec[bytes]):
     type_name = "bytes"
 
     def __init__(self, min_len: int = 1, max_len: int | None = None):
-        self.min_len = min_len
-        self.max_len = max_len
-        self.concatenates = max_len is None or max_len != min_len
+        self.min_len: int = min_len
+        self.max_len: int | None = max_len
+        self.concatenates: bool = max_len is None or max_len != min_len
 
     def decode(self, raw: bytes) -> bytes:
         return raw
@@ -530,7 +535,7 @@ class BytesCodec(Codec[bytes]):
 class TaggedCodec(Codec[tuple[int, Any]]):
     """A one-octet tag then a value of another codec (e.g. status code 151, RFC 4388)."""
 
-    type_name = "tuple[int, Any]"
+    type_name: str = "tuple[int, Any]"
 
     #: the inner value's own length rule is not expressible as the outer
     #: one's, so a strict decoder always validates
@@ -538,7 +543,7 @@ class TaggedCodec(Codec[tuple[int, Any]]):
 
     def __init__(self, inner: Codec[Any]):
         self.inner = inner
-        self.min_len = 1 + inner.min_len
+        self.min_len: int = 1 + inner.min_len
         self.type_name = f"tuple[int, {inner.type_name}]"
 
     def validate(self, raw: bytes) -> None:
@@ -577,7 +582,7 @@ class ListOfCodec(Codec[tuple[Any, ...]]):
 
     min_len = 1
     structured = True
-    type_name = "tuple"
+    type_name: str = "tuple"
 
     def __init__(self, inner: Codec[Any], prefix: int = 1):
         self.inner = inner
@@ -627,7 +632,8 @@ class IPv4Codec(Codec[IPv4Address]):
     """One IPv4 address (RFC 2132, e.g. options 1, 50, 54)."""
 
     __slots__ = ()
-    min_len = max_len = 4
+    min_len = 4
+    max_len: int | None = 4
     concatenates = False
     type_name = "IPv4Address"
 
@@ -651,7 +657,7 @@ class IPv4ListCodec(Codec[tuple[IPv4Address, ...]]):
     type_name = "tuple[IPv4Address, ...]"
 
     def __init__(self, min_count: int = 1):
-        self.min_len = 4 * min_count
+        self.min_len: int = 4 * min_count
 
     def decode(self, raw: bytes) -> tuple[IPv4Address, ...]:
         if len(raw) == 4:

@@ -260,7 +260,8 @@ class ClientNDICodec(Codec["_v.ClientNDI"]):
     """Option 94 (RFC 4578 section 2.2): type 1 (UNDI), major, minor."""
 
     __slots__ = ()
-    min_len = max_len = 3
+    min_len = 3
+    max_len: int | None = 3
     concatenates = False
     type_name = "ClientNDI"
 
@@ -275,7 +276,8 @@ class MachineIdCodec(Codec["_v.MachineIdentifier"]):
     """Option 97 (RFC 4578 section 2.3): "Type 0 ... 16 octets" of GUID, so 17 octets."""
 
     __slots__ = ()
-    min_len = max_len = 17
+    min_len = 17
+    max_len: int | None = 17
     concatenates = False
     type_name = "MachineIdentifier"
 

@@ -23,7 +23,7 @@ class SubOptionsCodec(Codec[OptionMap]):
     section 8.4 for 43): the value is an
     :class:`~dhcpwire.wire.mapping.OptionMap` over that space."""
 
-    min_len = 2
+    min_len: int = 2
     structured = True
     type_name = "OptionMap"
 
