@@ -232,8 +232,15 @@ def _careful(data: bytes, strict: bool, registry: Registry,
     reader = _scan(data, 240, n, raw, more, truncated, defects, registry, "the options field")
     if not reader.ended:
         _report(MissingEnd("the options field ends without END (255)", offset=n), defects)
-    elif reader.pos + 1 < n and data.count(0, reader.pos + 1) != n - reader.pos - 1:
-        _report(TrailingData("non-zero bytes after END", offset=reader.pos + 1), defects)
+    elif reader.pos + 1 < n and (data.count(0, reader.pos + 1) + data.count(255, reader.pos + 1)
+                                 != n - reader.pos - 1):
+        # RFC 2132 section 3.2: after END, "Subsequent octets should be filled
+        # with pad options" -- a SHOULD. Mainstream readers (ISC dhcpd, Kea,
+        # dnsmasq, systemd-networkd) stop at END and ignore the rest; some BOOTP
+        # servers fill with 0xff (more END options). Strict decoding takes PAD
+        # and END octets there; any other octet is TrailingData.
+        _report(TrailingData("bytes after END that are neither PAD (0) nor END (255)",
+                             offset=reader.pos + 1), defects)
     # RFC 2131 section 2: sname and file are "null terminated strings"
     typed, sname, file, found = _finish(data, defects, registry, raw, list(raw), truncated,
                                         data[44:108].rstrip(b"\0"), data[108:236].rstrip(b"\0"),

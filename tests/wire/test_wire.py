@@ -147,6 +147,24 @@ def test_nonzero_bytes_after_end_are_trailing_data() -> None:
     assert [d.kind for d in decode(raw, strict=False).defects] == [TrailingData]
 
 
+@pytest.mark.parametrize("tail", [b"\xff", b"\xff" * 39, b"\x00\xff\x00\xff", b"\xff" + bytes(60)])
+def test_pad_and_end_octets_after_end_are_accepted_and_kept(tail: bytes) -> None:
+    # RFC 2132 section 3.2 asks for PAD after END ("should"); a BOOTP server
+    # that fills with 0xff (more END options) is read as dhcpd, Kea, dnsmasq
+    # and systemd-networkd read it (systemd's test_addr_bootp_reply_bootpd)
+    raw = packet(b"\x35\x01\x01\xff" + tail)
+    msg = decode(raw)
+    assert msg.defects == () and msg.message_type is MessageType.DISCOVER
+    assert encode(msg) == raw
+
+
+def test_any_other_octet_among_them_is_trailing_data() -> None:
+    raw = packet(b"\x35\x01\x01\xff" + b"\xff" * 5 + b"\x07" + b"\xff")
+    with pytest.raises(TrailingData, match="neither PAD") as exc:
+        decode(raw)
+    assert exc.value.offset == 244
+
+
 @pytest.mark.parametrize("zeros", [0, 1, 56, 1499, 1500, 4000])
 def test_zeros_after_end_of_any_length_are_accepted_and_kept(zeros: int) -> None:
     raw = packet(b"\x35\x01\x01\xff" + bytes(zeros))
