@@ -290,7 +290,7 @@ class Daemon:
                     sender.send(out.payload, destination_mac=hw, destination=destination,
                                 source=self._source(interface, out), source_port=SERVER_PORT,
                                 destination_port=send.port)
-                    self._sent(kind, f"{destination}:{send.port} chaddr={hw.hex(':')}")
+                    self._sent(kind, destination, send.port, hw)
                     return
                 destination = IPv4Address("255.255.255.255")
             text = self._texts.get(destination)
@@ -299,16 +299,19 @@ class Daemon:
                     self._texts.clear()
                 text = self._texts[destination] = str(destination)
             sock.sendto(out.payload, (text, send.port))
-            self._sent(kind, f"{destination}:{send.port}")
+            self._sent(kind, text, send.port, None)
         except OSError as exc:
             self.metrics.add("dhcpwire_send_errors_total")
             log.warning("send to %s:%d on %s failed: %s", destination, send.port, interface,
                         exc)
 
     @staticmethod
-    def _sent(kind: bytes, where: str) -> None:
+    def _sent(kind: bytes, destination: object, port: int, hw: bytes | None) -> None:
+        # the arguments as they are: formatting them (str of an IPv4Address is
+        # built in Python) is for when the line is written
         if log.isEnabledFor(logging.DEBUG):
-            log.debug("send DHCP%s to %s", type_name(kind or None), where)
+            log.debug("send DHCP%s to %s:%d%s", type_name(kind or None), destination, port,
+                      "" if hw is None else f" chaddr={hw.hex(':')}")
 
     # -- the loop ---------------------------------------------------------------------------
     def _signals(self) -> tuple[socket.socket, socket.socket]:
