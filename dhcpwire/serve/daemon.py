@@ -118,7 +118,7 @@ class TextFormatter(logging.Formatter):
 
 if TYPE_CHECKING:
     _StreamHandler = logging.StreamHandler[TextIO]
-else:  # logging's handler classes take no type argument at run time before 3.11
+else:  # the type argument is for checkers; run time needs none
     _StreamHandler = logging.StreamHandler
 
 
