@@ -5,9 +5,9 @@ Rules of this module:
 * One loop, in batches: read every datagram waiting on every interface
   (up to :data:`BATCH`), answer each through the :class:`~.engine.Engine`,
   run the clock, and hand the batch's lease changes and replies to the
-  :class:`~.writer.Writer`, which commits them -- the batches waiting
-  together in one transaction -- and only then sends the replies. No reply
-  leaves before the lease change it depends on is durable.
+  :class:`~.writer.Writer`, which commits them in one transaction and only
+  then sends the replies. No reply leaves before the lease change it
+  depends on is durable.
 * Replies go where :class:`~dhcpwire.server.Send` says, from the socket of
   the interface the request came in on: to a relay, to 'ciaddr', as an IP
   broadcast, or -- for a client that has no address yet -- as a frame
@@ -371,7 +371,7 @@ class Daemon:
             self._saved = now
         pending, events = engine.detach()
         if pending or outgoing or events:
-            # durable first, then the replies: on the writer thread (see .writer)
+            # durable first, then the replies (see .writer)
             self.writer.submit(Job(pending, outgoing, events))
         return len(batch)
 
@@ -393,7 +393,6 @@ class Daemon:
                                                    "with a restart")])
                 self.engine.owns = _owns(config, k, n)
                 config = worker_config(config, k, n)
-            self.writer.drain()  # everything handed over is in the database now
             self.engine.commit()
             if not self.fixed_sockets:
                 self._open(config.interfaces)
@@ -442,7 +441,6 @@ class Daemon:
         return 0
 
     def close(self) -> None:
-        self.writer.stop()  # the batches in hand: written, then answered
         self.database.save_counters(self.metrics.flat())
         self.database.close()
         for sock in self.sockets.values():

@@ -128,7 +128,7 @@ class LeaseDatabase(Protocol):
         """Make every recorded action durable; returns when it is."""
 
     def take(self) -> Pending:
-        """The recorded actions, handed over to :meth:`write` (on another thread)."""
+        """The recorded actions, handed over to :meth:`write`."""
 
     def write(self, batches: Iterable[Pending]) -> None:
         """Make ``batches`` durable, in one transaction; returns when they are."""
@@ -242,8 +242,8 @@ class SQLiteLeaseDatabase:
     def take(self) -> Pending:
         """What was recorded since the last take, handed over to be written (by :meth:`write`).
 
-        The daemon takes a batch's changes in its loop and writes them on its
-        writer thread, so the loop answers the next batch during the fsync.
+        The daemon takes a batch's changes with its replies and log lines and
+        hands them to its :class:`~.writer.Writer` together.
         """
         pending = Pending(self._rows, self._client_rows, self._counters)
         self._rows, self._client_rows, self._counters = [], {}, None

@@ -345,8 +345,8 @@ class Engine:
     def detach(self) -> tuple[Pending, Events]:
         """The batch's lease changes and log lines, handed over to be written elsewhere.
 
-        The daemon writes them on its writer thread: ``database.write``, then
-        the replies, then :meth:`written`.
+        The daemon's :class:`~.writer.Writer` writes them: ``database.write``,
+        then the replies, then :meth:`written`.
         """
         events, self._events = self._events, []
         return self.database.take(), events
