@@ -276,10 +276,18 @@ def _subnet(check: _Checker, path: str, value: object) -> Subnet | None:
     network = check.attempt(_join(path, "network"), IPv4Network, str(table["network"]))
     if network is None:
         return None
-    fields: dict[str, Any] = {k: table[k] for k in _SUBNET_PLAIN if k in table}
-    for key in ("router", "dns_servers", "ntp_servers", "domain_search"):
-        if key in fields and isinstance(fields[key], list):
-            fields[key] = tuple(fields[key])
+    fields: dict[str, Any] = {}
+    for key in _SUBNET_PLAIN:
+        if key not in table:
+            continue
+        item = table[key]
+        if key in ("router", "dns_servers", "ntp_servers", "domain_search") and isinstance(
+                item, list):
+            item = tuple(item)
+        # each field checked on its own first, so that a bad value is reported
+        # at its own key path (subnets[0].router), not the subnet's
+        if check.attempt(_join(path, key), partial(Subnet, network=network, **{key: item})):
+            fields[key] = item
     pools = _ranges(check, _join(path, "pools"), table.get("pools", []), network)
     if "pool" in table:
         pools += _ranges(check, _join(path, "pool"), [table["pool"]], network)
@@ -307,6 +315,14 @@ def _reservation(check: _Checker, path: str, value: object) -> Reservation | Non
         check.add(_join(path, "address"), "missing")
         return None
     client_id = check.attempt(_join(path, "client_id"), _hex, table.get("client_id"))
+    # the fields that can be told apart checked on their own first, so that a
+    # bad value is reported at its own key path
+    if check.attempt(_join(path, "address"), IPv4Address, str(table["address"])) is None:
+        return None
+    hardware = table.get("hardware_address")
+    if isinstance(hardware, str) and check.attempt(
+            _join(path, "hardware_address"), _hex, hardware) is None:
+        return None
     return check.attempt(path, partial(
         Reservation, address=table["address"], hardware_address=table.get("hardware_address"),
         client_id=client_id, options=options))

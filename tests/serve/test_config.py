@@ -130,6 +130,18 @@ options = { "no-such-option" = 1, "router" = "not-a-list", 6 = ["10.78.0.300"] }
     ('server_identifier = "10.0.0.1"\n[[subnets]]\nnetwork = "10.0.0.0/24"\n'
      '[[reservations]]\nhardware_address = "02:00:00:00:00:01"\n', "reservations[0].address",
      "missing"),
+    ('server_identifier = "10.0.0.1"\n[[subnets]]\nnetwork = "10.0.0.0/24"\nrouter = "x"\n',
+     "subnets[0].router", "'x'"),
+    ('server_identifier = "10.0.0.1"\n[[subnets]]\nnetwork = "10.0.0.0/24"\n'
+     'dns_servers = ["10.0.0.1", "bogus"]\n', "subnets[0].dns_servers", "'bogus'"),
+    ('server_identifier = "10.0.0.1"\n[[subnets]]\nnetwork = "10.0.0.0/24"\nmtu = 20\n',
+     "subnets[0].mtu", "68 to 65535"),
+    ('server_identifier = "10.0.0.1"\n[[subnets]]\nnetwork = "10.0.0.0/24"\n'
+     '[[reservations]]\naddress = "10.0.0.300"\nhardware_address = "02:00:00:00:00:01"\n',
+     "reservations[0].address", "300"),
+    ('server_identifier = "10.0.0.1"\n[[subnets]]\nnetwork = "10.0.0.0/24"\n'
+     '[[reservations]]\naddress = "10.0.0.30"\nhardware_address = "zz"\n',
+     "reservations[0].hardware_address", "hexadecimal"),
     ('server_identifier = "10.0.0.1"\n[[subnets]]\nnetwork = "10.0.0.0/24"\n'
      '[[classes]]\nname = "x"\npools = ["10.0.0.5-10.0.0.6"]\n', "classes[0]", "needs a match"),
     ('server_identifier = "10.0.0.1"\n[[subnets]]\nnetwork = "10.0.0.0/24"\n'
