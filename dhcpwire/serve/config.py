@@ -488,7 +488,7 @@ def parse(data: object, *, base: Path = Path("."), source: Path | None = None) -
                             reservations=reservations, options=options,
                             default_lease_time=lease_time, **extra)
 
-    server = check.attempt("", server_config, default_subnets, good_reservations)
+    server = _server_attempt(check, "", server_config, default_subnets, good_reservations)
     reserved = [(r.address, r.address) for r in good_reservations]
     configs: list[ServerConfig | None] = []
     for i, (_cls, pools) in enumerate(classes):
@@ -498,7 +498,7 @@ def parse(data: object, *, base: Path = Path("."), source: Path | None = None) -
         # The class's own configuration: every subnet as configured, but handing
         # out only the class's pools (and never a reserved address).
         own = tuple(_only(s, pools, reserved) for s in good_subnets)
-        configs.append(check.attempt(f"classes[{i}]", server_config, own, ()))
+        configs.append(_server_attempt(check, f"classes[{i}]", server_config, own, ()))
     if check.problems or server is None or database is None:
         raise ConfigError(check.problems)
     table = ClassTable(tuple(cls for cls, _ in classes), tuple(configs),
@@ -507,6 +507,32 @@ def parse(data: object, *, base: Path = Path("."), source: Path | None = None) -
                        classes=table, lease_database=database, log_format=log_format,
                        log_level=log_level, metrics_listen=metrics, workers=workers,
                        source=source)
+
+
+#: ServerConfig's own names for the top-level keys they come from (the
+#: file's ``lease_time`` is ServerConfig's ``default_lease_time``).
+_SERVER_NAMES: Final = {"default_lease_time": "lease_time",
+                        **{key: key for key in _SERVER_KEYS}}
+
+
+def _server_attempt(check: _Checker, path: str, build: Callable[..., T],
+                    *args: Any) -> T | None:
+    """``build(*args)`` (a ServerConfig), or ``None`` with its error recorded at
+    the key its message names: ServerConfig checks the top-level values
+    together (the lease times against each other, T1 against T2), so a
+    problem there belongs to the first key it names, in the file's words."""
+    try:
+        return build(*args)
+    except (ValueError, TypeError) as exc:
+        message = str(exc)
+        named = [(message.find(field), field) for field in _SERVER_NAMES if field in message]
+        if not named:
+            check.add(path, message)
+            return None
+        field = min(named)[1]
+        key = _SERVER_NAMES[field]
+        check.add(_join(path, key), message.replace(field, key) if field != key else message)
+        return None
 
 
 def _only(subnet: Subnet, pools: list[tuple[IPv4Address, IPv4Address]],

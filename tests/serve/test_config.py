@@ -132,6 +132,10 @@ options = { "no-such-option" = 1, "router" = "not-a-list", 6 = ["10.78.0.300"] }
      "missing"),
     ('server_identifier = "10.0.0.1"\n[[subnets]]\nnetwork = "10.0.0.0/24"\nrouter = "x"\n',
      "subnets[0].router", "'x'"),
+    ('server_identifier = "10.0.0.1"\nlease_time = -5\n[[subnets]]\nnetwork = "10.0.0.0/24"\n',
+     "lease_time", "lease_time must be an int from 1"),
+    ('server_identifier = "10.0.0.1"\nrenewal_fraction = 2\n[[subnets]]\n'
+     'network = "10.0.0.0/24"\n', "renewal_fraction", "renewal_fraction < rebinding_fraction"),
     ('server_identifier = "10.0.0.1"\n[[subnets]]\nnetwork = "10.0.0.0/24"\n'
      'dns_servers = ["10.0.0.1", "bogus"]\n', "subnets[0].dns_servers", "'bogus'"),
     ('server_identifier = "10.0.0.1"\n[[subnets]]\nnetwork = "10.0.0.0/24"\nmtu = 20\n',
