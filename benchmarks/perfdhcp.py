@@ -5,6 +5,7 @@ Usage (root; Debian's kea-admin ships perfdhcp, kea-dhcp4-server the server)::
     python benchmarks/perfdhcp.py                         # rates 500..8000/s, 10 s each
     python benchmarks/perfdhcp.py --rates 2000,4000 --duration 20
     python benchmarks/perfdhcp.py --servers dhcpwire --workers 2
+    python benchmarks/perfdhcp.py --servers dhcpwire,kea,floor   # with the socket floor
 
 Rules of this script:
 
@@ -16,15 +17,25 @@ Rules of this script:
 * Each (server, rate) pair gets a fresh server with an empty lease
   database, started, measured for ``--duration`` seconds, and stopped.
   ``dhcpwire serve`` runs as shipped: SQLite lease database with WAL and
-  ``synchronous=FULL``, every lease change committed before its reply,
-  a log line per lease event (to a file). Kea runs with its memfile
-  backend (``persist: true``), logging warnings only.
+  ``synchronous=FULL``, every lease change committed before its reply.
+  Kea runs with its memfile backend (``persist: true``).
+* Logging is the same for both (each to a file). ``--logging shipped``
+  (the default): each at its packaged level -- dhcpwire ``info``, Kea
+  ``INFO`` as Debian's ``/etc/kea/kea-dhcp4.conf`` has it -- at which both
+  write a line per lease offered and per lease allocated (Kea's
+  DHCP4_LEASE_ADVERT and DHCP4_LEASE_ALLOC). ``--logging quiet``: both at
+  warning level, no line per lease. (Until 2026-12-06 the script ran Kea
+  at WARN and dhcpwire at info.)
 * Printed per rate: perfdhcp's 4-way exchange rate, the drop ratios of
   DISCOVER-OFFER and REQUEST-ACK, and the server's CPU time (user + system,
   all its processes) per completed exchange -- on a shared machine the
   rates move with the other load, the CPU cost much less; then, per
   server, the highest rate completed with under 1% drops in both, and the
   ratio dhcpwire / Kea. The load average is printed before and after.
+* ``--servers floor`` adds ``benchmarks/udp_floor.py``: a Python responder
+  that answers with fixed replies and keeps nothing, whose CPU per
+  exchange is what the socket calls and the interpreter's loop cost alone
+  on this link -- the part of dhcpwire's cost no change to dhcpwire removes.
 * Not part of the test suite: it takes minutes and its numbers depend on
   the machine. Every wait is bounded; namespaces are removed at the end.
 """
@@ -84,9 +95,16 @@ def python_env() -> dict[str, str]:
     return env
 
 
-def start_dhcpwire(ns: Namespace, work: Path, workers: int) -> Process:
+def port_67_bound(ns: Namespace) -> bool:
+    """Whether a UDP socket is bound to port 67 in ``ns`` (the server is up: at
+    warning level dhcpwire logs nothing when it starts)."""
+    return bool(ns.run("ss", "-Huln", "sport = :67", check=False).stdout.strip())
+
+
+def start_dhcpwire(ns: Namespace, work: Path, workers: int, logging: str) -> Process:
     config = {
         "interface": "eth0", "server_identifier": SERVER_IP, "lease_time": LEASE,
+        "log_level": "info" if logging == "shipped" else "warning",
         "lease_database": f"sqlite:///{work / 'leases.sqlite'}",
         "subnets": [{"network": NETWORK, "pools": [f"{POOL[0]}-{POOL[1]}"],
                      "router": [SERVER_IP], "dns_servers": [SERVER_IP]}]}
@@ -96,13 +114,13 @@ def start_dhcpwire(ns: Namespace, work: Path, workers: int) -> Process:
     path.write_text(json.dumps(config, indent=1))
     proc = ns.start(sys.executable, "-m", "dhcpwire", "serve", "--config", str(path),
                     name="dhcpwire", env=python_env(), cwd=work)
-    wait_for(lambda: " start " in proc.output() or not proc.alive(), 20, "dhcpwire to start")
+    wait_for(lambda: port_67_bound(ns) or not proc.alive(), 20, "dhcpwire to start")
     if not proc.alive():
         raise SystemExit(f"dhcpwire serve did not start:\n{proc.output()}")
     return proc
 
 
-def start_kea(ns: Namespace, work: Path, _workers: int) -> Process:
+def start_kea(ns: Namespace, work: Path, _workers: int, logging: str) -> Process:
     config = {"Dhcp4": {
         "interfaces-config": {"interfaces": ["eth0"], "dhcp-socket-type": "udp"},
         "lease-database": {"type": "memfile", "name": str(work / "kea.leases"),
@@ -111,7 +129,9 @@ def start_kea(ns: Namespace, work: Path, _workers: int) -> Process:
         "subnet4": [{"id": 1, "subnet": NETWORK, "pools": [{"pool": f"{POOL[0]} - {POOL[1]}"}],
                      "option-data": [{"name": "routers", "data": SERVER_IP},
                                      {"name": "domain-name-servers", "data": SERVER_IP}]}],
-        "loggers": [{"name": "kea-dhcp4", "severity": "WARN",
+        # Debian's /etc/kea/kea-dhcp4.conf ships "severity": "INFO", at which
+        # Kea logs each lease it offers and allocates, as dhcpwire does
+        "loggers": [{"name": "kea-dhcp4", "severity": "INFO" if logging == "shipped" else "WARN",
                      "output_options": [{"output": "stdout"}]}]}}
     path = work / "kea.json"
     path.write_text(json.dumps(config, indent=1))
@@ -124,7 +144,16 @@ def start_kea(ns: Namespace, work: Path, _workers: int) -> Process:
     return proc
 
 
-STARTERS = {"dhcpwire": start_dhcpwire, "kea": start_kea}
+def start_floor(ns: Namespace, work: Path, _workers: int, _logging: str) -> Process:
+    proc = ns.start(sys.executable, str(ROOT / "benchmarks" / "udp_floor.py"), SERVER_IP,
+                    "eth0", name="floor", env=python_env(), cwd=work)
+    wait_for(lambda: " start " in proc.output() or not proc.alive(), 20, "the floor to start")
+    if not proc.alive():
+        raise SystemExit(f"the socket floor did not start:\n{proc.output()}")
+    return proc
+
+
+STARTERS = {"dhcpwire": start_dhcpwire, "kea": start_kea, "floor": start_floor}
 
 
 def parse(server: str, offered: int, text: str) -> Result:
@@ -170,7 +199,7 @@ def measure(server: str, rate: int, args: argparse.Namespace, base: Path) -> Res
         cli = link.namespace("pc")
         link.connect(srv, "eth0", cli, "eth0", a_addr=f"{SERVER_IP}/16",
                      b_addr=f"{CLIENT_IP}/16")
-        proc = STARTERS[server](srv, work, args.workers)
+        proc = STARTERS[server](srv, work, args.workers, args.logging)
         before = cpu_seconds(proc.pid)
         out = cli.run("perfdhcp", "-4", "-r", str(rate), "-R", str(args.clients),
                       "-p", str(args.duration), "-l", CLIENT_IP, SERVER_IP,
@@ -194,6 +223,10 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=1,
                         help="dhcpwire worker processes (the 'workers' key)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    parser.add_argument("--logging", choices=("shipped", "quiet"), default="shipped",
+                        help="shipped: each server at its packaged log level (dhcpwire info, "
+                             "Kea INFO as Debian's kea-dhcp4.conf has it: both log every "
+                             "lease); quiet: both at warning level")
     args = parser.parse_args()
     missing = [t for t in ("ip", "perfdhcp", "kea-dhcp4") if shutil.which(t) is None]
     if os.geteuid() != 0 or missing:
@@ -223,6 +256,9 @@ def main() -> int:
         clean = [r.rate for r in results if r.server == server and r.clean]
         best[server] = max(clean, default=0.0)
         print(f"{server}: highest rate with < 1% drops: {best[server]:.1f} exchanges/s")
+    if "dhcpwire" in best and "kea" in best and not best["kea"]:
+        print(f"ratio dhcpwire / kea: Kea completed none of the rates offered "
+              f"({args.rates}) with < 1% drops")
     if "dhcpwire" in best and best.get("kea"):
         print(f"ratio dhcpwire / kea: {best['dhcpwire'] / best['kea']:.2f}")
         for rate in rates:
