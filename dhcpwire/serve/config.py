@@ -320,11 +320,12 @@ def _reservation(check: _Checker, path: str, value: object) -> Reservation | Non
     if check.attempt(_join(path, "address"), IPv4Address, str(table["address"])) is None:
         return None
     hardware = table.get("hardware_address")
-    if isinstance(hardware, str) and check.attempt(
-            _join(path, "hardware_address"), _hex, hardware) is None:
-        return None
+    if isinstance(hardware, str):  # parsed here, once: Reservation takes the bytes
+        hardware = check.attempt(_join(path, "hardware_address"), _hex, hardware)
+        if hardware is None:
+            return None
     return check.attempt(path, partial(
-        Reservation, address=table["address"], hardware_address=table.get("hardware_address"),
+        Reservation, address=table["address"], hardware_address=hardware,
         client_id=client_id, options=options))
 
 
@@ -531,7 +532,7 @@ def _server_attempt(check: _Checker, path: str, build: Callable[..., T],
             return None
         field = min(named)[1]
         key = _SERVER_NAMES[field]
-        check.add(_join(path, key), message.replace(field, key) if field != key else message)
+        check.add(_join(path, key), message.replace(field, key))
         return None
 
 

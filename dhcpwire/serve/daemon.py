@@ -47,7 +47,7 @@ from .engine import Engine, Outgoing, log, type_name
 from .metrics import Metrics, MetricsServer
 from .rawpacket import RawSender, interface_address
 from .workers import SO_REUSEPORT, owner, run_workers, shares, worker_config
-from .writer import Job, Writer
+from .writer import Writer
 
 __all__ = ["BATCH", "Daemon", "JsonFormatter", "configure_logging", "serve"]
 
@@ -372,7 +372,7 @@ class Daemon:
         pending, events = engine.detach()
         if pending or outgoing or events:
             # durable first, then the replies (see .writer)
-            self.writer.submit(Job(pending, outgoing, events))
+            self.writer.submit(pending, outgoing, events)
         return len(batch)
 
     def reload(self) -> bool:

@@ -3,13 +3,12 @@
 Rules of this module:
 
 * RFC 2131 section 3.1 step 4: the server "commits the binding for the
-  client to persistent storage and responds". A :class:`Job` carries one
-  batch: its lease changes (not yet written), its replies and its log
-  lines. :meth:`Writer.submit` writes the changes in one transaction (one
-  fsync) and only when that write has returned sends the replies and logs
-  the lease events. A reply is never sent before the change it depends on
-  is durable; a failed write sends none of its replies (the clients ask
-  again).
+  client to persistent storage and responds". :meth:`Writer.submit` takes
+  one batch -- its lease changes (not yet written), its replies and its log
+  lines -- writes the changes in one transaction (one fsync) and only when
+  that write has returned sends the replies and logs the lease events. A
+  reply is never sent before the change it depends on is durable; a failed
+  write sends none of its replies (the clients ask again).
 * It runs on the loop's own thread. The datagrams that arrive during an
   fsync wait in the socket's buffer and make the next batch, so under load
   the batches grow and a commit covers more lease changes: group commit
@@ -25,21 +24,11 @@ Rules of this module:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from .database import LeaseDatabase, Pending
 from .engine import Events, Outgoing, log
 
-__all__ = ["Job", "Writer"]
-
-
-@dataclass(slots=True)
-class Job:
-    """One batch: its lease changes, its replies, its lease log lines."""
-
-    pending: Pending
-    outgoing: list[Outgoing] = field(default_factory=list)
-    events: Events = field(default_factory=list)
+__all__ = ["Writer"]
 
 
 class Writer:
@@ -54,17 +43,18 @@ class Writer:
         #: batches whose write failed (their replies were not sent)
         self.failures: int = 0
 
-    def submit(self, job: Job) -> None:
-        """Write ``job``'s lease changes; once they are durable, send its replies."""
+    def submit(self, pending: Pending, outgoing: list[Outgoing], events: Events) -> None:
+        """Write a batch's lease changes; once they are durable, send its replies
+        and log its lease events."""
         try:
-            self.database.write([job.pending])
+            self.database.write([pending])
         except Exception:
             self.failures += 1
             log.exception("lease database write failed: %d replies not sent",
-                          len(job.outgoing))
+                          len(outgoing))
             self.flush()
             return
-        for out in job.outgoing:  # durable: now the replies may go
+        for out in outgoing:  # durable: now the replies may go
             self.send(out)
-        self.written(job.events)
+        self.written(events)
         self.flush()
