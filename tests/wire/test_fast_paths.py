@@ -23,6 +23,7 @@ from dhcpwire import (
     DEFAULT_REGISTRY,
     RELAY_AGENT_SPACE,
     ClasslessRoute,
+    ClientFQDN,
     DecodeError,
     Message,
     OptionMap,
@@ -294,3 +295,66 @@ def test_the_relay_agent_scanner_says_valid_only_for_one_walk_without_repeats(
             with pytest.raises(DecodeError) as exc:
                 decode(wire)
             assert exc.value.option == 82
+
+
+class _Address(IPv4Address):
+    """An IPv4Address subclass: never on the slot-reading fast path."""
+
+
+def test_the_address_fast_path_rests_on_the_standard_librarys_layout() -> None:
+    # codecs.basic reads IPv4Address's integer slot, _ip, when this CPython
+    # lays the class out so; if a Python changes that, the fast path turns
+    # itself off, and this test says so rather than let it go unnoticed.
+    from dhcpwire.wire.codecs import basic
+
+    assert "_ip" in IPv4Address.__slots__
+    assert basic.FAST_ADDRESS is IPv4Address
+    assert basic.packed(IPv4Address("192.0.2.1")) == bytes((192, 0, 2, 1))
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["slot", "general"])
+def test_addresses_encode_alike_on_either_path(fast: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Both the encoders and the header: every address form a value can take
+    # (the shared 0.0.0.0, an IPv4Address, a subclass, a string where one is
+    # accepted) gives the same octets whether or not the slot may be read.
+    from dhcpwire.wire import encoder
+    from dhcpwire.wire.codecs import basic
+
+    if not fast:
+        nothing = type("_Nothing", (), {})
+        monkeypatch.setattr(basic, "FAST_ADDRESS", nothing)
+        monkeypatch.setattr(encoder, "FAST_ADDRESS", nothing)
+    addresses = [IPv4Address(0), IPv4Address("192.0.2.1"), _Address("198.51.100.7"),
+                 IPv4Address("255.255.255.255")]
+    for a in addresses:
+        assert basic.packed(a) == a.packed
+        assert basic.packed(str(a)) == a.packed
+    for value in ([addresses[1]], (addresses[2],), tuple(addresses[:2]), tuple(addresses[1:3]),
+                  tuple(addresses)):
+        raw = Options({3: value}).raw(3)
+        assert raw == b"".join(a.packed for a in value)
+    msg = Message(op=2, xid=7, ciaddr=addresses[1], yiaddr=addresses[2], siaddr=addresses[3],
+                  giaddr=addresses[0], options={53: 5})
+    wire = encode(msg)
+    assert wire[12:28] == b"".join(a.packed for a in (addresses[1], addresses[2],
+                                                     addresses[3], addresses[0]))
+    assert decode(wire) == msg
+
+
+def test_the_client_fqdn_fast_encoder_writes_each_form_as_the_codec_does() -> None:
+    spec = DEFAULT_REGISTRY[81]
+    fast = DEFAULT_REGISTRY.encoder_table()[81]
+    for value in (ClientFQDN(5, 255, 255, "laptop-7.example.com."),  # the fast path
+                  ClientFQDN(4, 0, 0, "host.example."),
+                  ClientFQDN(4, 0, 0, "partial"),                    # no root label
+                  ClientFQDN(4, 0, 0, ""),
+                  ClientFQDN(4, 0, 0, "."),
+                  ClientFQDN(4, 0, 0, r"a\.b.example."),             # an escaped dot
+                  ClientFQDN(1, 0, 0, "ascii.example")):             # E clear: ASCII
+        assert fast(value) == spec.codec.encode(value)
+    assert fast(ClientFQDN(5, 255, 255, "a.b."))[:3] == b"\x05\xff\xff"
+    for bad in (ClientFQDN(5, 256, 0, "a.b."), ClientFQDN(5, 0, 0, "a..b."),
+                ClientFQDN(5, 0, 0, "x" * 64 + ".example."), "a.b."):
+        with pytest.raises(OptionValueError) as exc:
+            Options({81: bad})
+        assert exc.value.option == 81

@@ -28,6 +28,7 @@ from ..errors import BadOptionLength
 from ..registry import Codec, Malformed
 
 __all__ = [
+    "FAST_ADDRESS",
     "IPV4",
     "IPV4_LIST",
     "TEXT",
@@ -51,6 +52,7 @@ __all__ = [
     "empty_caches",
     "ip4",
     "lazy_values",
+    "pack_address",
     "packed",
     "raise_length",
 ]
@@ -146,11 +148,31 @@ _IP_CACHE: Final = ValueCache(_new_address, 1 << 16, {bytes(4): ZERO_ADDRESS})
 ip4: Final[Callable[[bytes], IPv4Address]] = _IP_CACHE.__getitem__
 
 
+def _slot_holds_address() -> bool:
+    """Whether ``IPv4Address`` keeps its integer in the slot ``_ip``."""
+    probe = IPv4Address(0x01020304)
+    return "_ip" in IPv4Address.__slots__ and getattr(probe, "_ip", None) == 0x01020304
+
+
+# An IPv4Address keeps its value in one slot, ``_ip``: so in every CPython
+# since ipaddress joined the standard library (3.3), and typeshed lists the
+# slot. Reading it is ~15 ns, where ``__int__()`` (which returns it) is a
+# Python call of ~60 ns and ``.packed`` a property of ~90 ns; the encoders
+# write one address per option of most replies. It is private, so it is
+# checked once, here: where a Python lays the class out otherwise,
+# FAST_ADDRESS is a type no value has, and every address takes the general
+# path below (tests/wire/test_fast_paths.py pins the layout and the path).
+#: ``IPv4Address`` when its ``_ip`` slot may be read; otherwise a type no
+#: value has.
+FAST_ADDRESS: Final[type] = IPv4Address if _slot_holds_address() else type("_NoAddress", (), {})
+#: One address's 4 octets, from its integer.
+pack_address: Final = struct.Struct("!I").pack
+_pack_two: Final = struct.Struct("!II").pack
+
+
 def packed(value: Any) -> bytes:
-    if type(value) is IPv4Address:
-        # int(address) is a plain read of the address's integer; .packed is a
-        # slower property over the same conversion.
-        return value.__int__().to_bytes(4, "big")
+    if type(value) is FAST_ADDRESS:
+        return pack_address(value._ip)  # type: ignore[attr-defined]
     if isinstance(value, IPv4Address):
         return value.packed
     if isinstance(value, str):
@@ -683,11 +705,14 @@ class IPv4ListCodec(Codec[tuple[IPv4Address, ...]]):
                 value = as_tuple(value, "IPv4Address")
             if len(value) == 1:
                 first = value[0]
-                if type(first) is IPv4Address:  # packed(), inlined for the commonest list
-                    return first.__int__().to_bytes(4, "big")
+                if type(first) is FAST_ADDRESS:  # packed(), inlined for the commonest list
+                    return pack_address(first._ip)  # type: ignore[attr-defined]
                 return packed(first)
             if len(value) == 2:
-                return packed(value[0]) + packed(value[1])
+                first, second = value
+                if type(first) is FAST_ADDRESS and type(second) is FAST_ADDRESS:
+                    return _pack_two(first._ip, second._ip)  # type: ignore[attr-defined]
+                return packed(first) + packed(second)
             if len(value) < minimum:
                 raise ValueError(check(4 * len(value)))
             return b"".join([packed(a) for a in value])

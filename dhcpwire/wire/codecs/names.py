@@ -3,6 +3,7 @@ lists, single names, option 81, option 120."""
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
@@ -25,6 +26,8 @@ __all__ = [
 
 
 _OCTETS: Final = tuple(bytes((v,)) for v in range(256))
+#: Option 81's flags, RCODE1 and RCODE2 (RFC 4702 section 2).
+_FQDN_HEAD: Final = struct.Struct("BBB").pack
 
 #: Resolved jump targets of one buffer: offset -> (labels, wire length of the
 #: name from there, root label included). Labels are presentation text, or
@@ -223,9 +226,9 @@ def _split_name(name: str) -> list[bytes]:
     return labels
 
 
-def _wire_name(name: str) -> bytes:
-    """One name without escapes, ending in ``"."`` (not the root), in wire form:
-    each label after its length octet, then the root label (0).
+def _wire_name(name: str, head: bytes = b"") -> bytes:
+    """One name without escapes, ending in ``"."`` (not the root), in wire form
+    after ``head``: each label after its length octet, then the root label (0).
 
     One join of the pieces (half the time of concatenating each label to its
     length first and then joining: the name of option 81 is written for
@@ -234,7 +237,7 @@ def _wire_name(name: str) -> bytes:
     text = name.encode("ascii", "surrogateescape")
     labels = text.split(b".")
     labels.pop()  # the empty label after the final dot
-    parts = []
+    parts = [head]
     for label in labels:
         size = len(label)
         if not 0 < size < 64:
@@ -492,6 +495,21 @@ class ClientFQDNCodec(Codec["_v.ClientFQDN"]):
         else:
             name = body.decode("ascii", "surrogateescape")
         return _v.ClientFQDN(flags, rc1, rc2, name)
+
+    def value_encoder(self) -> Callable[[Any], bytes]:
+        # encode() for the commonest value, a fully qualified name in wire
+        # format (section 2.3.1; what a server echoes in every reply to a
+        # client that sent option 81): the three octets and the labels in
+        # one join. Anything else goes through encode() and the length rule.
+        general = super().value_encoder()
+
+        def encode_fqdn(value: Any) -> bytes:
+            if type(value) is _v.ClientFQDN:
+                flags, name = value.flags, value.name
+                if flags & 0x04 and name[-1:] == "." and name != "." and "\\" not in name:
+                    return _wire_name(name, _FQDN_HEAD(flags, value.rcode1, value.rcode2))
+            return general(value)
+        return encode_fqdn
 
     def encode(self, value: _v.ClientFQDN) -> bytes:
         if not isinstance(value, _v.ClientFQDN):
