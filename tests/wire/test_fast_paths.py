@@ -358,3 +358,24 @@ def test_the_client_fqdn_fast_encoder_writes_each_form_as_the_codec_does() -> No
         with pytest.raises(OptionValueError) as exc:
             Options({81: bad})
         assert exc.value.option == 81
+
+
+@pytest.mark.parametrize("value", [0, 1, 0x7F000001, 0xC0000201, 0xE0000001, 0xFFFFFFFF])
+def test_a_decoded_address_is_an_ordinary_ipv4address(value: int) -> None:
+    # A decoded address new to the process is made with its slot set
+    # directly; it must be indistinguishable from IPv4Address's own.
+    import copy
+    import pickle
+    import weakref
+
+    from dhcpwire.wire.codecs import basic
+
+    made, want = basic._new_address(value.to_bytes(4, "big")), IPv4Address(value)
+    assert type(made) is IPv4Address
+    assert made == want and hash(made) == hash(want) and str(made) == str(want)
+    assert repr(made) == repr(want) and int(made) == value and made.packed == want.packed
+    assert (made.is_private, made.is_global, made.is_multicast, made.is_loopback) == (
+        want.is_private, want.is_global, want.is_multicast, want.is_loopback)
+    assert pickle.loads(pickle.dumps(made)) == want and copy.deepcopy(made) == want
+    assert weakref.ref(made)() is made
+    assert made + 0 == want and IPv4Network(f"{made}/32").network_address == want

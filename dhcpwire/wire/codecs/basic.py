@@ -133,21 +133,6 @@ def empty_caches() -> None:
         cache.empty()
 
 
-def _new_address(packed: bytes) -> IPv4Address:
-    # IPv4Address(int) skips the checks of a bytes argument; 4 octets from
-    # the decoder are always in range. (No private attribute is touched.)
-    return IPv4Address(_from_bytes(packed, "big"))
-
-
-_from_bytes = int.from_bytes
-#: 0.0.0.0, the value of every unset address field: decoded ones are this
-#: object too, so that the encoder knows them by identity.
-ZERO_ADDRESS: Final = IPv4Address(0)
-_IP_CACHE: Final = ValueCache(_new_address, 1 << 16, {bytes(4): ZERO_ADDRESS})
-#: The :class:`IPv4Address` for 4 packed octets, from a bounded cache.
-ip4: Final[Callable[[bytes], IPv4Address]] = _IP_CACHE.__getitem__
-
-
 def _slot_holds_address() -> bool:
     """Whether ``IPv4Address`` keeps its integer in the slot ``_ip``."""
     probe = IPv4Address(0x01020304)
@@ -158,16 +143,44 @@ def _slot_holds_address() -> bool:
 # since ipaddress joined the standard library (3.3), and typeshed lists the
 # slot. Reading it is ~15 ns, where ``__int__()`` (which returns it) is a
 # Python call of ~60 ns and ``.packed`` a property of ~90 ns; the encoders
-# write one address per option of most replies. It is private, so it is
-# checked once, here: where a Python lays the class out otherwise,
-# FAST_ADDRESS is a type no value has, and every address takes the general
-# path below (tests/wire/test_fast_paths.py pins the layout and the path).
+# write one address per option of most replies, and a decoded address new
+# to the process is made by setting it. It is private, so it is checked
+# once, here: where a Python lays the class out otherwise, FAST_ADDRESS is
+# a type no value has, and every address takes the general paths below
+# (tests/wire/test_fast_paths.py pins the layout and holds both paths to
+# IPv4Address).
 #: ``IPv4Address`` when its ``_ip`` slot may be read; otherwise a type no
 #: value has.
 FAST_ADDRESS: Final[type] = IPv4Address if _slot_holds_address() else type("_NoAddress", (), {})
 #: One address's 4 octets, from its integer.
 pack_address: Final = struct.Struct("!I").pack
 _pack_two: Final = struct.Struct("!II").pack
+
+
+_from_bytes = int.from_bytes
+_new_object = object.__new__
+
+if FAST_ADDRESS is IPv4Address:
+    def _new_address(packed: bytes) -> IPv4Address:
+        # 4 octets from the decoder are always in range: the address is made
+        # with its one slot set directly, without the constructor's checks
+        # (~0.14 us against ~0.29 us; tests/wire/test_fast_paths.py holds it
+        # to IPv4Address)
+        address = _new_object(IPv4Address)
+        address._ip = _from_bytes(packed, "big")  # type: ignore[attr-defined]
+        return address
+else:
+    def _new_address(packed: bytes) -> IPv4Address:
+        # IPv4Address(int) skips the checks of a bytes argument
+        return IPv4Address(_from_bytes(packed, "big"))
+
+
+#: 0.0.0.0, the value of every unset address field: decoded ones are this
+#: object too, so that the encoder knows them by identity.
+ZERO_ADDRESS: Final = IPv4Address(0)
+_IP_CACHE: Final = ValueCache(_new_address, 1 << 16, {bytes(4): ZERO_ADDRESS})
+#: The :class:`IPv4Address` for 4 packed octets, from a bounded cache.
+ip4: Final[Callable[[bytes], IPv4Address]] = _IP_CACHE.__getitem__
 
 
 def packed(value: Any) -> bytes:
