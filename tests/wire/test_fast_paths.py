@@ -379,3 +379,23 @@ def test_a_decoded_address_is_an_ordinary_ipv4address(value: int) -> None:
     assert pickle.loads(pickle.dumps(made)) == want and copy.deepcopy(made) == want
     assert weakref.ref(made)() is made
     assert made + 0 == want and IPv4Network(f"{made}/32").network_address == want
+
+
+@pytest.mark.parametrize("code,bad", [
+    (119, b"\x03abc"),                    # a label and no root label
+    (121, b"\x21\x0a\x00\x00\x00\x00"),   # a prefix width of 33
+])
+def test_a_scanner_does_not_take_a_cached_typed_value_as_proof(
+    code: int, bad: bytes, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A decode's checks must not depend on what was read before: bytes that
+    # the typed-value cache holds (as if read earlier; here planted) are
+    # still walked, and a malformed value still fails strict decoding.
+    from dhcpwire.wire.codecs import basic
+
+    cache = name_codecs._NAME_LISTS if code == 119 else basic._ROUTES
+    monkeypatch.setitem(cache, bad, ())
+    assert _scan(DEFAULT_REGISTRY, code, bad) is not True
+    with pytest.raises(DecodeError) as exc:
+        decode(encode(Message(options=Options.from_raw({code: bad}))))
+    assert exc.value.option == code
