@@ -143,3 +143,22 @@ def test_no_module_imports_another_in_a_circle() -> None:
 def test_no_module_is_longer_than_a_reader_holds_in_mind(module: str) -> None:
     lines = len(MODULES[module].read_text().splitlines())
     assert lines <= MAX_LINES, f"{module} has {lines} lines"
+
+
+#: The private attributes of :mod:`ipaddress`'s classes. Issue 10 item 7: no
+#: module reads or writes CPython's private attributes (``IPv4Address._ip``
+#: was one such back door); the public ``int()``, ``__int__`` and
+#: ``.packed`` say the same.
+IPADDRESS_PRIVATE = frozenset({"_ip", "_prefixlen", "_netmask", "_hostmask", "_scope_id",
+                               "_max_prefixlen", "_ALL_ONES"})
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_no_module_touches_a_private_attribute_of_ipaddress(module: str) -> None:
+    path = MODULES[module]
+    tree = ast.parse(path.read_text(), str(path))
+    found = [f"line {node.lineno}: .{node.attr}" for node in ast.walk(tree)
+             if isinstance(node, ast.Attribute) and node.attr in IPADDRESS_PRIVATE]
+    found += [f"line {node.lineno}: {node.value!r}" for node in ast.walk(tree)
+              if isinstance(node, ast.Constant) and node.value in IPADDRESS_PRIVATE]
+    assert found == [], f"{module}: {found}"

@@ -19,9 +19,9 @@ from __future__ import annotations
 import struct
 from typing import Final
 
-from .codecs.basic import FAST_ADDRESS
 from .constants import BOOTP_MIN_SIZE, DEFAULT_MAX_SIZE, MAGIC_COOKIE
 from .errors import EncodeError, MessageTooLarge
+from .message import ZERO_ADDRESS as ZERO
 from .message import Message
 from .options import Options
 from .reader import MAX_PORTION, overload_mode, tlv
@@ -30,9 +30,9 @@ from .registry import Registry
 __all__ = ["encode"]
 
 _HEADER: Final = struct.Struct("!BBBBIHH4s4s4s4s16s64s128s")
-#: The same header with the addresses as integers: ``address._ip`` (what
-#: ``int(address)`` returns) is a slot read, where ``.packed`` is a property
-#: that converts, ten times slower.
+#: The same header with the addresses as integers: ``address.__int__()`` (what
+#: ``int(address)`` calls) is a plain attribute read, where ``.packed`` is a
+#: property that converts, ten times slower.
 _HEADER_OUT: Final = struct.Struct("!BBBBIHHIIII16s64s128s")
 _OVERLOAD: Final = 52
 _RELAY_AGENT: Final = 82
@@ -68,24 +68,15 @@ def encode(message: Message, *, registry: Registry | None = None,
     m = message
     limit = DEFAULT_MAX_SIZE - _IP_UDP if max_size is None else max_size
     ci, yi, si, gi = m.ciaddr, m.yiaddr, m.siaddr, m.giaddr
-    if (type(ci) is FAST_ADDRESS and type(yi) is FAST_ADDRESS and type(si) is FAST_ADDRESS
-            and type(gi) is FAST_ADDRESS):
-        # every address an IPv4Address whose integer slot may be read (see
-        # codecs.basic.FAST_ADDRESS): four attribute reads, no call
-        try:
-            head = _HEADER_OUT.pack(
-                m.op, m.htype, m.hlen, m.hops, m.xid, m.secs, m.flags,
-                ci._ip, yi._ip, si._ip, gi._ip,  # type: ignore[attr-defined]
-                m.chaddr, m.sname, m.file)
-        except struct.error as exc:
-            raise EncodeError(f"bad header field: {exc}") from None
-    else:
-        try:
-            head = _HEADER_OUT.pack(
-                m.op, m.htype, m.hlen, m.hops, m.xid, m.secs, m.flags, int(ci), int(yi),
-                int(si), int(gi), m.chaddr, m.sname, m.file)
-        except (struct.error, TypeError, ValueError) as exc:
-            raise EncodeError(f"bad header field: {exc}") from None
+    try:
+        # the unset addresses are the shared 0.0.0.0 (decoded ones too): no call
+        head = _HEADER_OUT.pack(
+            m.op, m.htype, m.hlen, m.hops, m.xid, m.secs, m.flags,
+            0 if ci is ZERO else ci.__int__(), 0 if yi is ZERO else yi.__int__(),
+            0 if si is ZERO else si.__int__(), 0 if gi is ZERO else gi.__int__(),
+            m.chaddr, m.sname, m.file)
+    except (struct.error, AttributeError, TypeError) as exc:
+        raise EncodeError(f"bad header field: {exc}") from None
     if m.vend is not None:
         return head + m.vend.ljust(64, b"\0")
     opts = m.options

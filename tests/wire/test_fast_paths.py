@@ -301,29 +301,12 @@ class _Address(IPv4Address):
     """An IPv4Address subclass: never on the slot-reading fast path."""
 
 
-def test_the_address_fast_path_rests_on_the_standard_librarys_layout() -> None:
-    # codecs.basic reads IPv4Address's integer slot, _ip, when this CPython
-    # lays the class out so; if a Python changes that, the fast path turns
-    # itself off, and this test says so rather than let it go unnoticed.
+def test_every_address_form_encodes_to_its_octets() -> None:
+    # The encoders' and the header's fast paths test for IPv4Address itself:
+    # the shared 0.0.0.0, an address, a subclass and (where accepted) a
+    # string must all give the address's own octets.
     from dhcpwire.wire.codecs import basic
 
-    assert "_ip" in IPv4Address.__slots__
-    assert basic.FAST_ADDRESS is IPv4Address
-    assert basic.packed(IPv4Address("192.0.2.1")) == bytes((192, 0, 2, 1))
-
-
-@pytest.mark.parametrize("fast", [True, False], ids=["slot", "general"])
-def test_addresses_encode_alike_on_either_path(fast: bool, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Both the encoders and the header: every address form a value can take
-    # (the shared 0.0.0.0, an IPv4Address, a subclass, a string where one is
-    # accepted) gives the same octets whether or not the slot may be read.
-    from dhcpwire.wire import encoder
-    from dhcpwire.wire.codecs import basic
-
-    if not fast:
-        nothing = type("_Nothing", (), {})
-        monkeypatch.setattr(basic, "FAST_ADDRESS", nothing)
-        monkeypatch.setattr(encoder, "FAST_ADDRESS", nothing)
     addresses = [IPv4Address(0), IPv4Address("192.0.2.1"), _Address("198.51.100.7"),
                  IPv4Address("255.255.255.255")]
     for a in addresses:
@@ -362,15 +345,17 @@ def test_the_client_fqdn_fast_encoder_writes_each_form_as_the_codec_does() -> No
 
 @pytest.mark.parametrize("value", [0, 1, 0x7F000001, 0xC0000201, 0xE0000001, 0xFFFFFFFF])
 def test_a_decoded_address_is_an_ordinary_ipv4address(value: int) -> None:
-    # A decoded address new to the process is made with its slot set
-    # directly; it must be indistinguishable from IPv4Address's own.
+    # A decoded address new to the process is made from its integer,
+    # without the checks of a bytes argument: it must be indistinguishable
+    # from the one IPv4Address makes of the octets.
     import copy
     import pickle
     import weakref
 
     from dhcpwire.wire.codecs import basic
 
-    made, want = basic._new_address(value.to_bytes(4, "big")), IPv4Address(value)
+    octets = value.to_bytes(4, "big")
+    made, want = basic._new_address(octets), IPv4Address(octets)
     assert type(made) is IPv4Address
     assert made == want and hash(made) == hash(want) and str(made) == str(want)
     assert repr(made) == repr(want) and int(made) == value and made.packed == want.packed

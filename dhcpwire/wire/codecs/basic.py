@@ -28,7 +28,6 @@ from ..errors import BadOptionLength
 from ..registry import Codec, Malformed
 
 __all__ = [
-    "FAST_ADDRESS",
     "IPV4",
     "IPV4_LIST",
     "TEXT",
@@ -52,7 +51,6 @@ __all__ = [
     "empty_caches",
     "ip4",
     "lazy_values",
-    "pack_address",
     "packed",
     "raise_length",
 ]
@@ -133,48 +131,13 @@ def empty_caches() -> None:
         cache.empty()
 
 
-def _slot_holds_address() -> bool:
-    """Whether ``IPv4Address`` keeps its integer in the slot ``_ip``."""
-    probe = IPv4Address(0x01020304)
-    return "_ip" in IPv4Address.__slots__ and getattr(probe, "_ip", None) == 0x01020304
-
-
-# An IPv4Address keeps its value in one slot, ``_ip``: so in every CPython
-# since ipaddress joined the standard library (3.3), and typeshed lists the
-# slot. Reading it is ~15 ns, where ``__int__()`` (which returns it) is a
-# Python call of ~60 ns and ``.packed`` a property of ~90 ns; the encoders
-# write one address per option of most replies, and a decoded address new
-# to the process is made by setting it. It is private, so it is checked
-# once, here: where a Python lays the class out otherwise, FAST_ADDRESS is
-# a type no value has, and every address takes the general paths below
-# (tests/wire/test_fast_paths.py pins the layout and holds both paths to
-# IPv4Address).
-#: ``IPv4Address`` when its ``_ip`` slot may be read; otherwise a type no
-#: value has.
-FAST_ADDRESS: Final[type] = IPv4Address if _slot_holds_address() else type("_NoAddress", (), {})
-#: One address's 4 octets, from its integer.
-pack_address: Final = struct.Struct("!I").pack
-_pack_two: Final = struct.Struct("!II").pack
+def _new_address(packed: bytes) -> IPv4Address:
+    # IPv4Address(int) skips the checks of a bytes argument; 4 octets from
+    # the decoder are always in range. (No private attribute is touched.)
+    return IPv4Address(_from_bytes(packed, "big"))
 
 
 _from_bytes = int.from_bytes
-_new_object = object.__new__
-
-if FAST_ADDRESS is IPv4Address:
-    def _new_address(packed: bytes) -> IPv4Address:
-        # 4 octets from the decoder are always in range: the address is made
-        # with its one slot set directly, without the constructor's checks
-        # (~0.14 us against ~0.29 us; tests/wire/test_fast_paths.py holds it
-        # to IPv4Address)
-        address = _new_object(IPv4Address)
-        address._ip = _from_bytes(packed, "big")  # type: ignore[attr-defined]
-        return address
-else:
-    def _new_address(packed: bytes) -> IPv4Address:
-        # IPv4Address(int) skips the checks of a bytes argument
-        return IPv4Address(_from_bytes(packed, "big"))
-
-
 #: 0.0.0.0, the value of every unset address field: decoded ones are this
 #: object too, so that the encoder knows them by identity.
 ZERO_ADDRESS: Final = IPv4Address(0)
@@ -184,8 +147,10 @@ ip4: Final[Callable[[bytes], IPv4Address]] = _IP_CACHE.__getitem__
 
 
 def packed(value: Any) -> bytes:
-    if type(value) is FAST_ADDRESS:
-        return pack_address(value._ip)  # type: ignore[attr-defined]
+    if type(value) is IPv4Address:
+        # int(address) is a plain read of the address's integer; .packed is a
+        # slower property over the same conversion.
+        return value.__int__().to_bytes(4, "big")
     if isinstance(value, IPv4Address):
         return value.packed
     if isinstance(value, str):
@@ -718,14 +683,11 @@ class IPv4ListCodec(Codec[tuple[IPv4Address, ...]]):
                 value = as_tuple(value, "IPv4Address")
             if len(value) == 1:
                 first = value[0]
-                if type(first) is FAST_ADDRESS:  # packed(), inlined for the commonest list
-                    return pack_address(first._ip)  # type: ignore[attr-defined]
+                if type(first) is IPv4Address:  # packed(), inlined for the commonest list
+                    return first.__int__().to_bytes(4, "big")
                 return packed(first)
             if len(value) == 2:
-                first, second = value
-                if type(first) is FAST_ADDRESS and type(second) is FAST_ADDRESS:
-                    return _pack_two(first._ip, second._ip)  # type: ignore[attr-defined]
-                return packed(first) + packed(second)
+                return packed(value[0]) + packed(value[1])
             if len(value) < minimum:
                 raise ValueError(check(4 * len(value)))
             return b"".join([packed(a) for a in value])
