@@ -298,7 +298,7 @@ def test_the_relay_agent_scanner_says_valid_only_for_one_walk_without_repeats(
 
 
 class _Address(IPv4Address):
-    """An IPv4Address subclass: never on the slot-reading fast path."""
+    """An IPv4Address subclass: never on the ``type(x) is IPv4Address`` fast paths."""
 
 
 def test_every_address_form_encodes_to_its_octets() -> None:

@@ -3,7 +3,6 @@ lists, single names, option 81, option 120."""
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
@@ -26,8 +25,6 @@ __all__ = [
 
 
 _OCTETS: Final = tuple(bytes((v,)) for v in range(256))
-#: Option 81's flags, RCODE1 and RCODE2 (RFC 4702 section 2).
-_FQDN_HEAD: Final = struct.Struct("BBB").pack
 
 #: Resolved jump targets of one buffer: offset -> (labels, wire length of the
 #: name from there, root label included). Labels are presentation text, or
@@ -499,19 +496,9 @@ class ClientFQDNCodec(Codec["_v.ClientFQDN"]):
         return _v.ClientFQDN(flags, rc1, rc2, name)
 
     def value_encoder(self) -> Callable[[Any], bytes]:
-        # encode() for the commonest value, a fully qualified name in wire
-        # format (section 2.3.1; what a server echoes in every reply to a
-        # client that sent option 81): the three octets and the labels in
-        # one join. Anything else goes through encode() and the length rule.
-        general = super().value_encoder()
-
-        def encode_fqdn(value: Any) -> bytes:
-            if type(value) is _v.ClientFQDN:
-                flags, name = value.flags, value.name
-                if flags & 0x04 and name[-1:] == "." and name != "." and "\\" not in name:
-                    return _wire_name(name, _FQDN_HEAD(flags, value.rcode1, value.rcode2))
-            return general(value)
-        return encode_fqdn
+        # encode() always writes the three octets, which is the whole length
+        # rule (at least 3): no check after it
+        return self.encode
 
     def encode(self, value: _v.ClientFQDN) -> bytes:
         if not isinstance(value, _v.ClientFQDN):
@@ -522,6 +509,12 @@ class ClientFQDNCodec(Codec["_v.ClientFQDN"]):
             return head + name.encode("ascii", "surrogateescape")
         if not name:
             return head
+        if type(name) is str and "\\" not in name and name != ".":
+            # no escapes (what a server echoes in every reply to a client that
+            # sent option 81): the head and the labels in one join
+            if name[-1] == ".":
+                return _wire_name(name, head)
+            return _wire_name(name + ".", head)[:-1]  # a partial name: no root label
         if name.endswith("."):
             return head + _write_names((name,), compress=False)
         # a partial name: the labels without the terminating root label
