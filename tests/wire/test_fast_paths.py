@@ -324,23 +324,29 @@ def test_every_address_form_encodes_to_its_octets() -> None:
     assert decode(wire) == msg
 
 
-def test_the_client_fqdn_fast_encoder_writes_each_form_as_the_codec_does() -> None:
-    spec = DEFAULT_REGISTRY[81]
-    fast = DEFAULT_REGISTRY.encoder_table()[81]
-    for value in (ClientFQDN(5, 255, 255, "laptop-7.example.com."),  # the fast path
-                  ClientFQDN(4, 0, 0, "host.example."),
-                  ClientFQDN(4, 0, 0, "partial"),                    # no root label
-                  ClientFQDN(4, 0, 0, ""),
-                  ClientFQDN(4, 0, 0, "."),
-                  ClientFQDN(4, 0, 0, r"a\.b.example."),             # an escaped dot
-                  ClientFQDN(1, 0, 0, "ascii.example")):             # E clear: ASCII
-        assert fast(value) == spec.codec.encode(value)
-    assert fast(ClientFQDN(5, 255, 255, "a.b."))[:3] == b"\x05\xff\xff"
-    for bad in (ClientFQDN(5, 256, 0, "a.b."), ClientFQDN(5, 0, 0, "a..b."),
-                ClientFQDN(5, 0, 0, "x" * 64 + ".example."), "a.b."):
-        with pytest.raises(OptionValueError) as exc:
-            Options({81: bad})
-        assert exc.value.option == 81
+@pytest.mark.parametrize("value,wire", [
+    # RFC 4702 section 2: flags, RCODE1, RCODE2, then the name; with E (0x04)
+    # in wire format (section 2.3.1), a partial name without the root label
+    (ClientFQDN(5, 255, 255, "laptop-7.example.com."),
+     b"\x05\xff\xff\x08laptop-7\x07example\x03com\x00"),
+    (ClientFQDN(4, 0, 0, "host.example."), b"\x04\x00\x00\x04host\x07example\x00"),
+    (ClientFQDN(4, 0, 0, "partial"), b"\x04\x00\x00\x07partial"),
+    (ClientFQDN(4, 0, 0, ""), b"\x04\x00\x00"),
+    (ClientFQDN(4, 0, 0, "."), b"\x04\x00\x00\x00"),
+    (ClientFQDN(4, 0, 0, r"a\.b.example."), b"\x04\x00\x00\x03a.b\x07example\x00"),
+    (ClientFQDN(1, 0, 0, "ascii.example"), b"\x01\x00\x00ascii.example"),  # E clear
+])
+def test_option_81_encodes_each_form_to_its_wire_octets(value: ClientFQDN, wire: bytes) -> None:
+    assert Options({81: value}).raw(81) == wire
+    assert decode(encode(Message(options={81: value}))).options[81] == value
+
+
+@pytest.mark.parametrize("bad", [ClientFQDN(5, 256, 0, "a.b."), ClientFQDN(5, 0, 0, "a..b."),
+                                 ClientFQDN(5, 0, 0, "x" * 64 + ".example."), "a.b."])
+def test_option_81_refuses_what_it_cannot_write(bad: object) -> None:
+    with pytest.raises(OptionValueError) as exc:
+        Options({81: bad})
+    assert exc.value.option == 81
 
 
 @pytest.mark.parametrize("value", [0, 1, 0x7F000001, 0xC0000201, 0xE0000001, 0xFFFFFFFF])
